@@ -1,0 +1,92 @@
+"""Outbound records: the decision event that notifiers act on, and the dead-letter record.
+
+A decision is imperative (it tells a notifier what to do) and carries only ids, never personal
+data. Its ``decision_id`` is deterministic (invoice id, dunning step, and for waits the day), so a
+re-sent decision is byte-identical and consumers dedupe by id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field
+
+from schemas.base import SCHEMA_VERSION, Currency, Frozen, Id, UtcDatetime
+from schemas.enums import Action, Channel, PaymentOption
+
+ReasonCode = Annotated[str, Field(pattern=r"^[a-z0-9_.]+$", max_length=64)]
+"""A stable, machine-readable reason such as ``rule.dispute_open`` or ``ladder.level_2``."""
+
+
+class PolicyInfo(Frozen):
+    """Which policy decided, on which arm, with what probability, from which model."""
+
+    name: str
+    arm: Literal["ladder", "learned", "explore", "holdout", "fallback"]
+    propensity: Annotated[float, Field(gt=0.0, le=1.0)]
+    model_version: str | None = None
+
+
+class BlockedAction(Frozen):
+    """An action the rule pack refused at this decision point, and the rule that refused it."""
+
+    action: Action
+    channel: Channel | None = None
+    rule: ReasonCode
+    detail: str = ""
+
+
+class Decision(Frozen):
+    """What duewise decided for one invoice at one decision point.
+
+    Waits are decisions too: they go to the audit stream so that every decision point, with its
+    propensity, is available for off-policy evaluation. ``payment_reference`` encodes invoice and
+    step so that a payment can be attributed to the decision that caused it.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    decision_id: Id
+    customer_id: Id
+    invoice_id: Id
+    decided_at: UtcDatetime
+    action: Action
+    channel: Channel | None = None
+    send_at: UtcDatetime | None = None
+    step: Annotated[int, Field(ge=0)]
+    amount_due_minor: Annotated[int, Field(ge=0)]
+    currency: Currency
+    fee_minor: Annotated[int, Field(ge=0)] = 0
+    payment_options: list[PaymentOption] = Field(default_factory=list)
+    payment_reference: Id | None = None
+    respond_by: date | None = None
+    policy: PolicyInfo
+    scores: dict[str, float] | None = None
+    features: dict[str, float] | None = None
+    reasons: list[ReasonCode] = Field(default_factory=list)
+    blocked: list[BlockedAction] = Field(default_factory=list)
+
+    @property
+    def actionable(self) -> bool:
+        """Whether a notifier has anything to do (every action but wait)."""
+        return self.action is not Action.WAIT
+
+
+class DeadLetter(Frozen):
+    """An input that could not be processed, kept with the reason instead of being dropped.
+
+    ``raw`` is the exact bytes received (base64 in JSON), so the event can be fixed and replayed.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    raw: bytes
+    error: str
+    stage: Literal["decode", "process"] = "decode"
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    failed_at: UtcDatetime
