@@ -1,0 +1,35 @@
+"""Build an engine from settings: the one place that turns configuration into objects."""
+
+from __future__ import annotations
+
+import tomllib
+
+from duewise.embedded import Engine
+from duewise.rulepacks import load_rule_pack
+from duewise.settings import Settings
+from engine import EngineContext
+from engine.policies import LadderConfig, LadderPolicy, Policy
+
+POLICIES = ("ladder",)
+
+
+def build_policy(settings: Settings) -> Policy:
+    """The policy the settings name."""
+    if settings.policy == "ladder":
+        config = LadderConfig()
+        if settings.ladder is not None:
+            config = LadderConfig.model_validate(tomllib.loads(settings.ladder.read_text()))
+        return LadderPolicy(config)
+    raise ValueError(f"unknown policy {settings.policy!r}; known: {', '.join(POLICIES)}")
+
+
+def build_context(settings: Settings) -> EngineContext:
+    """The engine's fixed context: policy, rule pack and seed."""
+    return EngineContext(
+        policy=build_policy(settings), pack=load_rule_pack(settings.rules), seed=settings.seed
+    )
+
+
+def build_engine(settings: Settings | None = None) -> Engine:
+    """An embedded engine for ``settings`` (defaults: Swedish rules, the ladder, seed 0)."""
+    return Engine(build_context(settings or Settings()))

@@ -1,0 +1,103 @@
+"""The embedded runtime: the engine in one process, with its state in a dict.
+
+It is the imperative shell around :func:`engine.step`: it keeps each customer's state, an agenda
+of when each customer next needs a decision, and the clock, which moves only when the caller
+passes time in. The streaming worker is the other shell around the same core.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from engine import EngineContext, StepResult, advance, step
+from engine.reducer import Notice
+from engine.state import CustomerState
+from schemas.codec import decode_event
+from schemas.events import EventBase
+from schemas.outbound import Decision
+
+DEAD_LETTER_NOTICES = frozenset({"parked_expired", "parked_evicted"})
+"""Notices whose event could not be applied and must be kept in the dead-letter stream."""
+
+
+def _order(decisions: Iterable[Decision]) -> list[Decision]:
+    return sorted(decisions, key=lambda d: (d.decided_at, d.customer_id, d.decision_id))
+
+
+class Engine:
+    """Dunning decisions for many customers, driven by events and explicit time.
+
+    Examples
+    --------
+    >>> from duewise import build_engine
+    >>> engine = build_engine()
+    >>> engine.handle({
+    ...     "type": "invoice_issued", "schema_version": 1, "event_id": "e1",
+    ...     "occurred_at": "2026-09-01T06:00:00Z", "customer_id": "c1", "source": "billing",
+    ...     "invoice_id": "inv-1", "amount_minor": 49900, "currency": "SEK",
+    ...     "issue_date": "2026-09-01", "due_date": "2026-09-30", "payment_methods": ["swish"],
+    ... })
+    []
+    >>> [(d.action.value, d.channel.value) for d in engine.advance(
+    ...     datetime.fromisoformat("2026-10-06T00:00:00+00:00"))]
+    [('remind', 'email')]
+    """
+
+    def __init__(self, context: EngineContext) -> None:
+        self.context = context
+        self.states: dict[str, CustomerState] = {}
+        self.clock: datetime | None = None
+        self.notices: Counter[str] = Counter()
+        self.dead_notices: list[Notice] = []
+        self._agenda: list[tuple[datetime, str]] = []
+
+    def handle(self, event: EventBase | dict[str, Any] | bytes | str) -> list[Decision]:
+        """Apply one event at its own time; return this customer's decisions it released.
+
+        Raises :class:`schemas.codec.DecodeError` for input that is not a valid event.
+        """
+        if not isinstance(event, EventBase):
+            event = decode_event(event)
+        customer_id = event.customer_id
+        result = step(self.states.get(customer_id), event, self.context)
+        self._keep(customer_id, result)
+        if self.clock is None or event.occurred_at > self.clock:
+            self.clock = event.occurred_at
+        return _order(result.decisions)
+
+    def advance(self, now: datetime) -> list[Decision]:
+        """Move the clock to ``now``; return every decision that fell due, in time order."""
+        if self.clock is None or now > self.clock:
+            self.clock = now
+        released: list[Decision] = []
+        while self._agenda and self._agenda[0][0] <= now:
+            wake, customer_id = heapq.heappop(self._agenda)
+            state = self.states.get(customer_id)
+            if state is None or state.next_wake() != wake:
+                continue  # stale entry: the customer was rescheduled or erased
+            result = advance(state, now, self.context)
+            self._keep(customer_id, result)
+            released.extend(result.decisions)
+        return _order(released)
+
+    def _keep(self, customer_id: str, result: StepResult) -> None:
+        for notice in result.notices:
+            self.notices[notice.kind] += 1
+            if notice.kind in DEAD_LETTER_NOTICES:
+                self.dead_notices.append(notice)
+        if result.state is None:
+            self.states.pop(customer_id, None)
+            return
+        self.states[customer_id] = result.state
+        wake = result.state.next_wake()
+        if wake is not None:
+            heapq.heappush(self._agenda, (wake, customer_id))
+
+    def take_dead_notices(self) -> list[Notice]:
+        """Hand over (and forget) the notices that belong in the dead-letter stream."""
+        taken, self.dead_notices = self.dead_notices, []
+        return taken

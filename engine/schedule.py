@@ -1,0 +1,32 @@
+"""When an invoice needs its next decision: the policy's wish, pushed back by retries.
+
+Decision points of one invoice never go back in time: the next one is no earlier than the
+last one, so ``decided_at`` is monotonic per invoice even after long holds.
+
+Kept in one place because both the reducer's aftermath and the decision itself move it, and the
+streaming agenda reads it through :meth:`engine.state.CustomerState.next_wake`.
+"""
+
+from __future__ import annotations
+
+from engine.policies.base import Policy
+from engine.state import CustomerState, InvoiceState
+
+
+def reschedule(customer: CustomerState, invoice: InvoiceState, policy: Policy) -> None:
+    """Set ``invoice.next_at``: ``None`` when nothing is left to decide automatically."""
+    if invoice.closed or invoice.in_review or invoice.awaiting_event:
+        invoice.next_at = None
+        return
+    wanted = policy.next_point(customer, invoice)
+    if wanted is None:
+        invoice.next_at = None
+        return
+    floors = [t for t in (invoice.retry_at, invoice.last_point_at) if t is not None]
+    invoice.next_at = max([wanted, *floors])
+
+
+def reschedule_all(customer: CustomerState, policy: Policy) -> None:
+    """Recompute every invoice's next decision point (cheap: a customer has few invoices)."""
+    for invoice in customer.invoices.values():
+        reschedule(customer, invoice, policy)

@@ -1,0 +1,169 @@
+"""Per-customer ledger state: what the engine remembers between events.
+
+One :class:`CustomerState` is one row of the streaming table (keyed by customer id), so it holds
+everything a decision needs and nothing that needs another customer. It is a plain mutable
+pydantic model for speed; :func:`engine.step.step` takes ownership of the object it is given and
+returns the state to keep. It serialises to JSON for the changelog and snapshots.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.enums import Action, Channel, DebtorKind, PaymentMethod, PaymentOption
+
+
+class _State(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class InvoiceStatus(StrEnum):
+    """Where an invoice is in its life. Holds (dispute, pause, promise, plan) are overlays."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    IN_DUNNING = "in_dunning"
+    ESCALATED = "escalated"
+    IN_REVIEW = "in_review"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+CLOSED_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELLED})
+
+
+class ContactRecord(_State):
+    """A contact the engine asked for; the basis of frequency caps and attribution."""
+
+    decision_id: str
+    invoice_id: str
+    action: Action
+    channel: Channel | None
+    send_at: datetime
+    step: int
+    respond_by: date | None = None
+    payment_options: list[PaymentOption] = Field(default_factory=list)
+    delivered: bool = False
+    opened: bool = False
+    clicked: bool = False
+    bounced: bool = False
+
+
+class Instalment(_State):
+    """One instalment of an accepted payment plan."""
+
+    due_date: date
+    amount_minor: int
+
+
+class InvoiceState(_State):
+    """One invoice: amounts, lifecycle, holds and the dunning position."""
+
+    invoice_id: str
+    amount_minor: int
+    currency: str
+    issue_date: date
+    due_date: date
+    issued_at: datetime
+    payment_methods: list[PaymentMethod]
+    debtor_kind: DebtorKind = DebtorKind.CONSUMER
+    reminder_fee_agreed: bool = False
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    credited_minor: int = 0
+    paid_minor: int = 0
+    closed_at: datetime | None = None
+    # holds
+    disputed: bool = False
+    paused_until: date | None = None
+    promise_date: date | None = None
+    promise_amount_minor: int = 0
+    plan: list[Instalment] = Field(default_factory=list)
+    plan_broken: bool = False
+    # dunning position
+    step: int = 0
+    points: int = 0
+    ladder_level: int = 0
+    next_at: datetime | None = None
+    last_point_at: datetime | None = None
+    last_action_at: datetime | None = None
+    retry_at: datetime | None = None
+    awaiting_event: bool = False
+    reminder_fee_levied: bool = False
+    deferrals_offered: int = 0
+    forbearance_offered: bool = False
+    escalations: int = 0
+    in_review: bool = False
+
+    @property
+    def outstanding_minor(self) -> int:
+        """What is still owed; negative when overpaid."""
+        return self.amount_minor - self.credited_minor - self.paid_minor
+
+    @property
+    def closed(self) -> bool:
+        """Paid or cancelled: nothing more to decide."""
+        return self.status in CLOSED_STATUSES
+
+
+class PaymentRecord(_State):
+    """A payment and where its money went, so a reversal can undo exactly that."""
+
+    payment_id: str
+    amount_minor: int
+    currency: str
+    method: PaymentMethod
+    received_at: datetime
+    allocations: dict[str, int] = Field(default_factory=dict)
+    reference: str | None = None
+    reversed: bool = False
+
+    @property
+    def unallocated_minor(self) -> int:
+        """Money of this payment not yet assigned to an invoice: the customer's credit."""
+        return 0 if self.reversed else self.amount_minor - sum(self.allocations.values())
+
+
+class ParkedEvent(_State):
+    """An invoice-scoped event that arrived before its invoice; replayed when it arrives."""
+
+    event_id: str
+    invoice_id: str
+    parked_at: datetime
+    event_json: str
+
+
+class CustomerState(_State):
+    """Everything the engine knows about one customer."""
+
+    customer_id: str
+    timezone: str = "Europe/Stockholm"
+    language: str | None = None
+    reachable: list[Channel] | None = None
+    opted_out: list[Channel] = Field(default_factory=list)
+    bounced: list[Channel] = Field(default_factory=list)
+    vulnerable: bool = False
+    direct_debit_active: bool = False
+    churned_at: datetime | None = None
+    paused_until: date | None = None
+    last_conversation_at: datetime | None = None
+    invoices: dict[str, InvoiceState] = Field(default_factory=dict)
+    payments: dict[str, PaymentRecord] = Field(default_factory=dict)
+    contacts: list[ContactRecord] = Field(default_factory=list)
+    parked: list[ParkedEvent] = Field(default_factory=list)
+    seen_event_ids: list[str] = Field(default_factory=list)
+    last_event_at: datetime | None = None
+
+    def open_invoices(self) -> list[InvoiceState]:
+        """Invoices still owing, oldest due first (the order payments are allocated in)."""
+        return sorted(
+            (i for i in self.invoices.values() if not i.closed),
+            key=lambda i: (i.due_date, i.issue_date, i.invoice_id),
+        )
+
+    def next_wake(self) -> datetime | None:
+        """The earliest time any invoice needs a decision: the customer's agenda entry."""
+        times = [i.next_at for i in self.invoices.values() if i.next_at is not None]
+        return min(times) if times else None

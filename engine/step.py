@@ -1,0 +1,75 @@
+"""``step``: the pure core the streaming worker and the embedded replay both wrap.
+
+Given a customer's state, one event and the engine's fixed context, it first makes the decisions
+that fell due before the event (at their own scheduled times), then applies the event, then makes
+any decision the event made due. No I/O, no clock: time is the event's ``occurred_at`` or the
+``now`` passed to :func:`advance`. The same ordered input therefore gives the same decisions in
+every runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.decide import decide
+from engine.guardrails import RulePack
+from engine.policies.base import Policy
+from engine.reducer import Notice, apply_event
+from engine.schedule import reschedule, reschedule_all
+from engine.state import CustomerState
+from schemas.events import EventBase
+from schemas.outbound import Decision
+
+MAX_DECISIONS_PER_ADVANCE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class EngineContext:
+    """What stays fixed while events flow: the policy, the rule pack and the seed."""
+
+    policy: Policy
+    pack: RulePack
+    seed: int = 0
+
+
+@dataclass(slots=True)
+class StepResult:
+    """The state to keep (``None`` after erasure), decisions made and notices raised."""
+
+    state: CustomerState | None
+    decisions: list[Decision] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def advance(state: CustomerState, now: datetime, ctx: EngineContext) -> StepResult:
+    """Make every decision due at or before ``now``, earliest first (ties by invoice id)."""
+    result = StepResult(state)
+    for _ in range(MAX_DECISIONS_PER_ADVANCE):
+        due = [i for i in state.invoices.values() if i.next_at is not None and i.next_at <= now]
+        if not due:
+            return result
+        invoice = min(due, key=lambda i: (i.next_at, i.invoice_id))
+        at = invoice.next_at
+        assert at is not None
+        result.decisions.append(decide(state, invoice, at, ctx.policy, ctx.pack, ctx.seed))
+        reschedule(state, invoice, ctx.policy)
+    result.notices.append(
+        Notice("decision_loop_guard", "", f"more than {MAX_DECISIONS_PER_ADVANCE} decisions due")
+    )
+    return result
+
+
+def step(state: CustomerState | None, event: EventBase, ctx: EngineContext) -> StepResult:
+    """Apply one event at its own time, with the decisions due before and after it."""
+    now = event.occurred_at
+    before = advance(state, now, ctx) if state is not None else StepResult(None)
+    new_state, notices = apply_event(state, event)
+    result = StepResult(new_state, before.decisions, [*before.notices, *notices])
+    if new_state is None:
+        return result
+    reschedule_all(new_state, ctx.policy)
+    after = advance(new_state, now, ctx)
+    result.decisions.extend(after.decisions)
+    result.notices.extend(after.notices)
+    return result
