@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(no_args_is_help=True, help="The wire contract's JSON Schema files.")
 app.add_typer(schemas_app, name="schemas")
-console = Console(stderr=False, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _print_report(path: Path, report: ValidationReport) -> None:
@@ -38,7 +38,7 @@ def _print_report(path: Path, report: ValidationReport) -> None:
     if report.duplicate_ids:
         console.print(f"warning: {report.duplicate_ids} duplicate event ids (ignored by engine)")
     if report.out_of_order:
-        console.print(f"warning: {report.out_of_order} events older than the one before them")
+        console.print(f"warning: {report.out_of_order} events older than an event before them")
     for err in report.errors:
         console.print(f"line {err.line}: {err.reason}", markup=False)
     if report.invalid > len(report.errors):

@@ -6,11 +6,20 @@ producer's typo is an error instead of a silently ignored field.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
 SCHEMA_VERSION: Literal[1] = 1
 """The version of the wire contract this code reads and writes."""
@@ -18,22 +27,41 @@ SCHEMA_VERSION: Literal[1] = 1
 
 def _to_utc(value: datetime) -> datetime:
     """Normalise an aware datetime to UTC so equal instants serialise identically."""
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+
+
+def _iso_text(value: object) -> object:
+    """Refuse numbers for dates and times: pydantic would read 20260901 as a Unix timestamp."""
+    numeric = isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    if isinstance(value, (int, float)) or numeric:
+        raise ValueError("expected an ISO 8601 string, not a number")
+    return value
 
 
 def _known_zone(value: str) -> str:
     """Reject time zones the IANA database does not know; quiet hours depend on them."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown IANA time zone {value!r}") from exc
     return value
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""A timezone-aware instant, stored in UTC. Naive datetimes are refused."""
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_to_utc)]
+"""A timezone-aware instant, stored in UTC. Naive datetimes and numbers are refused."""
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/#-]+$")]
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+"""A calendar date written as ``YYYY-MM-DD``; numbers are refused."""
+
+Flag = StrictBool
+"""A JSON boolean; ``"yes"``, ``0`` and ``"false"`` are refused."""
+
+Id = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/#-]+$")
+]
 """An opaque identifier. Restricted characters keep ids safe in keys, logs and references."""
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -17,9 +17,7 @@ from schemas.events import EVENT_TYPES, Event, EventBase
 from schemas.outbound import DeadLetter, Decision
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-_KNOWN_TYPES: frozenset[str] = frozenset(
-    cls.model_fields["type"].default for cls in EVENT_TYPES
-)
+_KNOWN_TYPES: frozenset[str] = frozenset(cls.model_fields["type"].default for cls in EVENT_TYPES)
 _MAX_ERRORS = 5
 
 M = TypeVar("M", bound=BaseModel)
@@ -46,7 +44,8 @@ def _from_validation_error(exc: ValidationError) -> DecodeError:
     shown = [f"{_field_path(e['loc'])}: {e['msg']}" for e in errors[:_MAX_ERRORS]]
     more = len(errors) - len(shown)
     message = "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
-    return DecodeError(message, field=_field_path(errors[0]["loc"]) if errors else None)
+    field = _field_path(errors[0]["loc"]) if errors else "<root>"
+    return DecodeError(message, field=None if field == "<root>" else field)
 
 
 def _load_object(data: bytes | bytearray | memoryview | str | dict[str, Any]) -> dict[str, Any]:
@@ -66,13 +65,13 @@ def _check_envelope(obj: dict[str, Any]) -> None:
     version = obj.get("schema_version")
     if "schema_version" not in obj:
         raise DecodeError("schema_version: missing", field="schema_version")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise DecodeError(
             f"schema_version: unsupported version {version!r}; this build reads {SCHEMA_VERSION}",
             field="schema_version",
         )
     kind = obj.get("type")
-    if kind not in _KNOWN_TYPES:
+    if not isinstance(kind, str) or kind not in _KNOWN_TYPES:
         if "type" not in obj:
             raise DecodeError("type: missing", field="type")
         raise DecodeError(f"type: unknown event type {kind!r}", field="type")

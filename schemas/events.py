@@ -8,11 +8,21 @@ No model has a free-text field that could carry a name, an address or a phone nu
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Self, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from schemas.base import Currency, EventBase, Frozen, Id, Language, PositiveMinor, TimeZone
+from schemas.base import (
+    Currency,
+    EventBase,
+    Flag,
+    Frozen,
+    Id,
+    IsoDate,
+    Language,
+    PositiveMinor,
+    TimeZone,
+)
 from schemas.enums import (
     CallOutcome,
     Channel,
@@ -30,18 +40,20 @@ class InvoiceIssued(EventBase):
     invoice_id: Id
     amount_minor: PositiveMinor
     currency: Currency
-    issue_date: date
-    due_date: date
+    issue_date: IsoDate
+    due_date: IsoDate
     timezone: TimeZone = "Europe/Stockholm"
     payment_methods: Annotated[list[PaymentMethod], Field(min_length=1, max_length=8)]
     debtor_kind: DebtorKind = DebtorKind.CONSUMER
-    reminder_fee_agreed: bool = False
+    reminder_fee_agreed: Flag = False
 
-    @model_validator(mode="after")
-    def _due_after_issue(self) -> Self:
-        if self.due_date < self.issue_date:
-            raise ValueError("due_date: must not be before issue_date")
-        return self
+    @field_validator("due_date")
+    @classmethod
+    def _due_after_issue(cls, value: date, info: ValidationInfo) -> date:
+        issued = info.data.get("issue_date")
+        if issued is not None and value < issued:
+            raise ValueError("must not be before issue_date")
+        return value
 
 
 class InvoiceAdjusted(EventBase):
@@ -103,7 +115,7 @@ class MessageBounced(_MessageEvent):
     """The channel could not deliver. A permanent bounce makes the channel unusable."""
 
     type: Literal["message_bounced"] = "message_bounced"
-    permanent: bool = True
+    permanent: Flag = True
 
 
 class MessageOpened(_MessageEvent):
@@ -147,7 +159,7 @@ class PromiseToPayMade(EventBase):
 
     type: Literal["promise_to_pay_made"] = "promise_to_pay_made"
     invoice_id: Id
-    promised_date: date
+    promised_date: IsoDate
     amount_minor: PositiveMinor
     currency: Currency
 
@@ -155,7 +167,7 @@ class PromiseToPayMade(EventBase):
 class Instalment(Frozen):
     """One instalment of a payment plan."""
 
-    due_date: date
+    due_date: IsoDate
     amount_minor: PositiveMinor
 
 
@@ -167,19 +179,20 @@ class PaymentPlanAccepted(EventBase):
     currency: Currency
     instalments: Annotated[list[Instalment], Field(min_length=1, max_length=60)]
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        dates = [i.due_date for i in self.instalments]
+    @field_validator("instalments")
+    @classmethod
+    def _ordered(cls, value: list[Instalment]) -> list[Instalment]:
+        dates = [i.due_date for i in value]
         if dates != sorted(dates):
-            raise ValueError("instalments: due dates must be in ascending order")
-        return self
+            raise ValueError("due dates must be in ascending order")
+        return value
 
 
 class DunningPaused(EventBase):
     """Dunning holds until ``until`` (inclusive), for one invoice or, without one, all of them."""
 
     type: Literal["dunning_paused"] = "dunning_paused"
-    until: date
+    until: IsoDate
     reason: PauseReason
     invoice_id: Id | None = None
 
@@ -197,8 +210,8 @@ class CustomerUpdated(EventBase):
     opted_in: list[Channel] | None = None
     language: Language | None = None
     timezone: TimeZone | None = None
-    vulnerable: bool | None = None
-    direct_debit_active: bool | None = None
+    vulnerable: Flag | None = None
+    direct_debit_active: Flag | None = None
 
 
 class CustomerChurned(EventBase):

@@ -20,7 +20,7 @@ _WIRE_REQUIRED = ("type", "schema_version")
 
 
 def _require_wire_fields(schema: dict[str, Any]) -> dict[str, Any]:
-    """On the wire ``type`` and ``schema_version`` are mandatory even though Python defaults them."""
+    """Make ``type`` and ``schema_version`` required on the wire; Python only defaults them."""
     for definition in [schema, *schema.get("$defs", {}).values()]:
         props = definition.get("properties", {})
         required = definition.setdefault("required", []) if props else None

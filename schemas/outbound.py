@@ -7,12 +7,11 @@ re-sent decision is byte-identical and consumers dedupe by id.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from schemas.base import SCHEMA_VERSION, Currency, Frozen, Id, UtcDatetime
+from schemas.base import SCHEMA_VERSION, Currency, Frozen, Id, IsoDate, UtcDatetime
 from schemas.enums import Action, Channel, PaymentOption
 
 ReasonCode = Annotated[str, Field(pattern=r"^[a-z0-9_.]+$", max_length=64)]
@@ -59,7 +58,7 @@ class Decision(Frozen):
     fee_minor: Annotated[int, Field(ge=0)] = 0
     payment_options: list[PaymentOption] = Field(default_factory=list)
     payment_reference: Id | None = None
-    respond_by: date | None = None
+    respond_by: IsoDate | None = None
     policy: PolicyInfo
     scores: dict[str, float] | None = None
     features: dict[str, float] | None = None
