@@ -56,8 +56,8 @@ def validate_lines(lines: Iterable[tuple[int, bytes]], max_errors: int = 20) -> 
     """Decode every line and collect counts, the first ``max_errors`` errors and warnings.
 
     Duplicate event ids and events older than the latest event before them are warnings, not
-    errors: the engine tolerates both (it ignores duplicates and holds early payments), but a producer
-    usually wants to know.
+    errors: the engine tolerates both (it ignores duplicates and holds early payments), but a
+    producer usually wants to know.
     """
     report = ValidationReport()
     seen: set[str] = set()
