@@ -107,6 +107,9 @@ def replay(
         raise typer.Exit(code=2) from None
     end = until.replace(tzinfo=until.tzinfo or UTC) if until else None
     dlq = dlq or out.with_suffix(".dlq.jsonl")
+    for path in (out, audit, dlq):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         sinks = ReplaySinks(
             decisions=stack.enter_context(out.open("wb")),
