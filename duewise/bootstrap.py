@@ -8,9 +8,16 @@ from duewise.embedded import Engine
 from duewise.rulepacks import load_rule_pack
 from duewise.settings import Settings
 from engine import EngineContext
-from engine.policies import LadderConfig, LadderPolicy, Policy
+from engine.policies import (
+    LadderConfig,
+    LadderPolicy,
+    NoActionPolicy,
+    Policy,
+    RandomPolicy,
+)
 
-POLICIES = ("ladder",)
+POLICIES = ("ladder", "no-action", "random")
+"""Policies that need nothing but settings (``oracle`` needs a simulated world)."""
 
 
 def build_policy(settings: Settings) -> Policy:
@@ -20,16 +27,25 @@ def build_policy(settings: Settings) -> Policy:
         if settings.ladder is not None:
             config = LadderConfig.model_validate(tomllib.loads(settings.ladder.read_text()))
         return LadderPolicy(config)
+    if settings.policy == "no-action":
+        return NoActionPolicy()
+    if settings.policy == "random":
+        return RandomPolicy()
     raise ValueError(f"unknown policy {settings.policy!r}; known: {', '.join(POLICIES)}")
 
 
-def build_context(settings: Settings) -> EngineContext:
-    """The engine's fixed context: policy, rule pack and seed."""
+def build_context(settings: Settings, policy: Policy | None = None) -> EngineContext:
+    """The engine's fixed context: policy (from settings unless given), rule pack and seed."""
     return EngineContext(
-        policy=build_policy(settings), pack=load_rule_pack(settings.rules), seed=settings.seed
+        policy=policy or build_policy(settings),
+        pack=load_rule_pack(settings.rules),
+        seed=settings.seed,
     )
 
 
-def build_engine(settings: Settings | None = None) -> Engine:
-    """An embedded engine for ``settings`` (defaults: Swedish rules, the ladder, seed 0)."""
-    return Engine(build_context(settings or Settings()))
+def build_engine(settings: Settings | None = None, policy: Policy | None = None) -> Engine:
+    """An embedded engine for ``settings`` (defaults: Swedish rules, the ladder, seed 0).
+
+    ``policy`` overrides the one the settings name; the simulator's oracle is passed this way.
+    """
+    return Engine(build_context(settings or Settings(), policy))

@@ -84,6 +84,19 @@ class Engine:
             released.extend(result.decisions)
         return _order(released)
 
+    def next_wake(self) -> datetime | None:
+        """The earliest scheduled decision time of any customer (``None``: nothing scheduled).
+
+        Lets a driver (the simulator loop) jump straight to the next moment something happens.
+        """
+        while self._agenda:
+            wake, customer_id = self._agenda[0]
+            state = self.states.get(customer_id)
+            if state is not None and state.next_wake() == wake:
+                return wake
+            heapq.heappop(self._agenda)
+        return None
+
     def _keep(self, customer_id: str, result: StepResult) -> None:
         for notice in result.notices:
             self.notices[notice.kind] += 1

@@ -17,6 +17,6 @@ class Settings(BaseSettings):
     rules: str = "se"
     """A built-in rule pack name (``se``, ``us_strict``) or the path of a TOML rule pack."""
     policy: str = "ladder"
-    """Which policy decides: ``ladder`` for now."""
+    """Which policy decides: ``ladder``, ``no-action`` or ``random``."""
     ladder: Path | None = None
     """Optional TOML file with the ladder's levels (default: email +5, letter +14, escalate +30)."""

@@ -22,7 +22,7 @@ class PolicyInfo(Frozen):
     """Which policy decided, on which arm, with what probability, from which model."""
 
     name: str
-    arm: Literal["ladder", "learned", "explore", "holdout", "fallback"]
+    arm: Literal["ladder", "learned", "explore", "holdout", "fallback", "control", "oracle"]
     propensity: Annotated[float, Field(gt=0.0, le=1.0)]
     model_version: str | None = None
 

@@ -1,0 +1,1 @@
+"""Tests of the world simulator, its KPIs and the off-policy estimators."""
