@@ -83,8 +83,30 @@ def release(customer: CustomerState, invoice: InvoiceState, at: datetime) -> Non
         allocate(customer, payment, None, at)
 
 
+def free_excess(customer: CustomerState, invoice: InvoiceState, at: datetime) -> None:
+    """Give back money ``invoice`` no longer needs (a credit note after it was paid), newest
+    payment first, and re-allocate it: it is the customer's credit, not the invoice's."""
+    excess = min(-invoice.outstanding_minor, invoice.paid_minor)
+    freed = []
+    by_age = sorted(customer.payments.values(), key=lambda p: (p.received_at, p.payment_id))
+    for payment in reversed(by_age):
+        if excess <= 0:
+            break
+        amount = min(payment.allocations.get(invoice.invoice_id, 0), excess)
+        if amount:
+            payment.allocations[invoice.invoice_id] -= amount
+            if not payment.allocations[invoice.invoice_id]:
+                del payment.allocations[invoice.invoice_id]
+            invoice.paid_minor -= amount
+            excess -= amount
+            freed.append(payment)
+    for payment in reversed(freed):
+        allocate(customer, payment, None, at)
+
+
 def reverse(customer: CustomerState, payment: PaymentRecord, at: datetime) -> None:
-    """Undo a payment: every invoice it paid owes that money again."""
+    """Undo a payment: every invoice it paid owes that money again, less any credit the
+    customer holds from other payments."""
     for invoice_id, amount in payment.allocations.items():
         invoice = customer.invoices.get(invoice_id)
         if invoice is not None:
@@ -92,6 +114,8 @@ def reverse(customer: CustomerState, payment: PaymentRecord, at: datetime) -> No
             refresh_status(invoice, at)
     payment.allocations = {}
     payment.reversed = True
+    for invoice in customer.open_invoices():
+        apply_credit(customer, invoice, at)
 
 
 def customer_credit(customer: CustomerState, currency: str) -> int:

@@ -86,7 +86,8 @@ def _invoice_issued(state: CustomerState, e: ev.InvoiceIssued, out: list[Notice]
         reminder_fee_agreed=e.reminder_fee_agreed,
     )
     state.invoices[e.invoice_id] = invoice
-    state.timezone = e.timezone
+    if "timezone" in e.model_fields_set:  # omitted, it would reset the customer's zone
+        state.timezone = e.timezone
     ledger.apply_credit(state, invoice, e.occurred_at)
     _unpark(state, e.invoice_id, out)
 
@@ -96,7 +97,12 @@ def _invoice_adjusted(state: CustomerState, e: ev.InvoiceAdjusted, out: list[Not
     if e.currency != invoice.currency:
         out.append(Notice("currency_mismatch", e.event_id, f"credit note in {e.currency}"))
         return
+    if e.credit_note_id in invoice.credit_notes:
+        out.append(Notice("credit_note_repeated_ignored", e.event_id, e.credit_note_id))
+        return
+    invoice.credit_notes.append(e.credit_note_id)
     invoice.credited_minor += e.amount_minor
+    ledger.free_excess(state, invoice, e.occurred_at)
     ledger.refresh_status(invoice, e.occurred_at)
     _touch(invoice, e.occurred_at)
 
@@ -110,16 +116,19 @@ def _invoice_cancelled(state: CustomerState, e: ev.InvoiceCancelled, out: list[N
 
 
 def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState | None:
-    """The invoice a payment names: by invoice id, by our reference, or by a bare invoice
-    number used as reference. A named invoice that is not known yet parks the payment."""
+    """The invoice a payment names: by invoice id, by a bare invoice number used as reference,
+    or by our reference ``INV.STEP``. An invoice id that is not known yet parks the payment; a
+    reference that names no known invoice is not ours (we only make references for invoices we
+    know), so the payment is allocated oldest first."""
     if e.invoice_id is not None:
         return _invoice(state, e.invoice_id)
-    if e.payment_reference is None:
+    reference = e.payment_reference
+    if reference is None:
         return None
-    parsed = parse_payment_reference(e.payment_reference)
-    if parsed is not None:
-        return _invoice(state, parsed[0])
-    return state.invoices.get(e.payment_reference)
+    if reference in state.invoices:
+        return state.invoices[reference]
+    parsed = parse_payment_reference(reference)
+    return state.invoices.get(parsed[0]) if parsed is not None else None
 
 
 def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Notice]) -> None:
@@ -171,7 +180,8 @@ def _message(state: CustomerState, e: Any, out: list[Notice]) -> None:
 
 def _call_completed(state: CustomerState, e: ev.CallCompleted, out: list[Notice]) -> None:
     if e.outcome in (CallOutcome.REACHED, CallOutcome.PROMISE_TO_PAY):
-        state.last_conversation_at = e.occurred_at
+        last = state.last_conversation_at
+        state.last_conversation_at = e.occurred_at if last is None else max(last, e.occurred_at)
 
 
 def _dispute_opened(state: CustomerState, e: ev.DisputeOpened, out: list[Notice]) -> None:
@@ -182,7 +192,11 @@ def _dispute_resolved(state: CustomerState, e: ev.DisputeResolved, out: list[Not
     invoice = _invoice(state, e.invoice_id)
     invoice.disputed = False
     _touch(invoice, e.occurred_at)
-    if e.outcome is DisputeOutcome.CLAIM_WITHDRAWN and not invoice.closed:
+    # a withdrawn claim is owed by no one, even if it was paid: the money becomes credit
+    if (
+        e.outcome is DisputeOutcome.CLAIM_WITHDRAWN
+        and invoice.status is not InvoiceStatus.CANCELLED
+    ):
         invoice.status = InvoiceStatus.CANCELLED
         invoice.closed_at = e.occurred_at
         invoice.next_at = None
@@ -201,6 +215,7 @@ def _plan(state: CustomerState, e: ev.PaymentPlanAccepted, out: list[Notice]) ->
     invoice.plan = [
         Instalment(due_date=i.due_date, amount_minor=i.amount_minor) for i in e.instalments
     ]
+    invoice.plan_paid_base_minor = invoice.paid_minor + invoice.credited_minor
     invoice.plan_broken = False
     invoice.forbearance_offered = True
     _touch(invoice, e.occurred_at)

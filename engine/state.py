@@ -73,6 +73,7 @@ class InvoiceState(_State):
     reminder_fee_agreed: bool = False
     status: InvoiceStatus = InvoiceStatus.OPEN
     credited_minor: int = 0
+    credit_notes: list[str] = Field(default_factory=list)
     paid_minor: int = 0
     closed_at: datetime | None = None
     # holds
@@ -81,6 +82,7 @@ class InvoiceState(_State):
     promise_date: date | None = None
     promise_amount_minor: int = 0
     plan: list[Instalment] = Field(default_factory=list)
+    plan_paid_base_minor: int = 0
     plan_broken: bool = False
     # dunning position
     step: int = 0

@@ -49,6 +49,7 @@ def _notice_block(
         and c.channel in rules.written_channels
         and c.action is not Action.ESCALATE
         and c.respond_by is not None
+        and (c.delivered or not c.bounced)  # a notice that never arrived gave no deadline
     ]
     if not notices:
         detail = "no written notice with a deadline has been sent"
@@ -94,7 +95,11 @@ def escalation_block(
 def offer_block(
     customer: CustomerState, invoice: InvoiceState, candidate: Candidate, pack: RulePack
 ) -> Block | None:
-    """Offers that make no sense or exceed their limits."""
+    """Offers that make no sense or exceed their limits.
+
+    A kept payment plan needs no rule here: it is a hold, so nothing at all is allowed while it
+    lasts; once it is missed or finished, a new plan may be offered.
+    """
     action = candidate.action
     if action is Action.OFFER_DIRECT_DEBIT and customer.direct_debit_active:
         return Block(candidate, "rule.direct_debit_active", "direct debit is already active")
@@ -104,6 +109,4 @@ def offer_block(
     ):
         detail = f"{invoice.deferrals_offered} deferral(s) already offered"
         return Block(candidate, "rule.deferral_limit", detail)
-    if action is Action.OFFER_PLAN and invoice.plan and not invoice.plan_broken:
-        return Block(candidate, "rule.plan_active", "a plan is already in place")
     return None

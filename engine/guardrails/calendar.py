@@ -61,19 +61,19 @@ def _swedish(year: int) -> set[date]:
 
 
 def _us_federal(year: int) -> set[date]:
-    return {
-        date(year, 1, 1),
+    """Federal Reserve holidays: a fixed-date holiday on a Sunday is observed on Monday (on a
+    Saturday the banks stay open the Friday before, so nothing moves)."""
+    fixed = {date(year, m, d) for m, d in ((1, 1), (6, 19), (7, 4), (11, 11), (12, 25))}
+    observed = {d + timedelta(days=1) for d in fixed if d.weekday() == 6}
+    mondays_and_thanksgiving = {
         _nth_weekday(year, 1, 0, 3),
         _nth_weekday(year, 2, 0, 3),
         _nth_weekday(year, 5, 0, -1),
-        date(year, 6, 19),
-        date(year, 7, 4),
         _nth_weekday(year, 9, 0, 1),
         _nth_weekday(year, 10, 0, 2),
-        date(year, 11, 11),
         _nth_weekday(year, 11, 3, 4),
-        date(year, 12, 25),
     }
+    return fixed | observed | mondays_and_thanksgiving
 
 
 _CALENDARS = {"SE": _swedish, "US": _us_federal, "NONE": lambda year: set()}

@@ -63,7 +63,9 @@ def frequency_block(
         if now < lift:
             detail = "spoke with the debtor recently"
             return Block(candidate, "rule.call_after_conversation", detail, lift, True)
-    mine = [c for c in customer.contacts if c.invoice_id == invoice.invoice_id]
+    # a human review reaches nobody: only contacts on a channel count
+    sent = [c for c in customer.contacts if c.channel is not None]
+    mine = [c for c in sent if c.invoice_id == invoice.invoice_id]
     if mine and pack.invoice_min_gap_days:
         lift = max(c.send_at for c in mine) + timedelta(days=pack.invoice_min_gap_days)
         if now < lift:
@@ -71,8 +73,8 @@ def frequency_block(
             return Block(candidate, "rule.invoice_min_gap", detail, lift, True)
     cap = pack.channel_caps.get(channel)
     if cap is not None:
-        same = (c for c in customer.contacts if c.channel is channel)
+        same = (c for c in sent if c.channel is channel)
         block = _cap_block(candidate, same, cap, now, "rule.channel_cap")
         if block is not None:
             return block
-    return _cap_block(candidate, customer.contacts, pack.customer_cap, now, "rule.customer_cap")
+    return _cap_block(candidate, sent, pack.customer_cap, now, "rule.customer_cap")

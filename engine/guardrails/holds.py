@@ -52,17 +52,23 @@ def promise_hold(
 
 
 def plan_on_track(invoice: InvoiceState, today: date, grace_days: int) -> bool:
-    """Whether every instalment due (after grace) by ``today`` has been paid."""
+    """Whether every instalment due (after grace) by ``today`` has been paid.
+
+    Only money received (or credited) since the plan was accepted counts towards it: what was
+    paid before is already netted in the instalments.
+    """
     due = sum(
         i.amount_minor for i in invoice.plan if i.due_date + timedelta(days=grace_days) < today
     )
-    return invoice.paid_minor + invoice.credited_minor >= due
+    paid = invoice.paid_minor + invoice.credited_minor - invoice.plan_paid_base_minor
+    return paid >= due
 
 
 def plan_hold(
     customer: CustomerState, invoice: InvoiceState, today: date, pack: RulePack
 ) -> Block | None:
-    """A kept plan holds until the next instalment's grace ends; a missed one breaks it."""
+    """A kept plan holds until the next instalment's grace ends; a missed one breaks it, and
+    a plan whose last instalment is behind it (money still owed) holds no longer."""
     if not invoice.plan or invoice.plan_broken:
         return None
     if not plan_on_track(invoice, today, pack.plan_grace_days):
@@ -72,7 +78,9 @@ def plan_hold(
         for i in invoice.plan
         if i.due_date + timedelta(days=pack.plan_grace_days) >= today
     ]
-    until = _until(min(upcoming), customer) if upcoming else None
+    if not upcoming:
+        return None
+    until = _until(min(upcoming), customer)
     return Block(_ANY, "rule.plan_active", "instalment plan is being kept", until, True)
 
 

@@ -8,9 +8,9 @@ GDPR Art. 22); a strict pack models US Regulation F.
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enums import Channel
 
@@ -26,6 +26,12 @@ class QuietHours(_Pack):
     end: time = time(21, 0)
     weekend_channels: list[Channel] = Field(default_factory=lambda: [Channel.PHONE, Channel.SMS])
     holiday_channels: list[Channel] = Field(default_factory=lambda: [Channel.PHONE, Channel.SMS])
+
+    @model_validator(mode="after")
+    def _window_not_empty(self) -> Self:
+        if self.start >= self.end:
+            raise ValueError("end: the contact window must end after it starts")
+        return self
 
 
 class FrequencyCap(_Pack):
@@ -62,7 +68,7 @@ class RulePack(_Pack):
     """The whole pack. Every field has the Swedish default."""
 
     name: str = "se"
-    holidays: str = "SE"
+    holidays: Literal["SE", "US", "NONE"] = "SE"
     quiet_hours: QuietHours = QuietHours()
     customer_cap: FrequencyCap = FrequencyCap(window_days=7, max_contacts=3)
     channel_caps: dict[Channel, FrequencyCap] = Field(

@@ -1,0 +1,1 @@
+"""duewise test suites; ``tests.builders`` holds the shared event and state builders."""
