@@ -27,12 +27,7 @@ the IPS part from vw-estimators, and DR's interval is vw's Gaussian interval of 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import os
-import subprocess
-import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +39,7 @@ from estimators.bandits import ips as vw_ips
 from estimators.bandits import snips as vw_snips
 
 from sim.ope import Estimate, doubly_robust, ips, snips
+from tests.pinned import fetch_pinned, sha256
 
 OBP_REQUIREMENT = "obp==0.4.1"
 OBP_WHEEL = "obp-0.4.1-py3-none-any.whl"
@@ -56,32 +52,10 @@ CLIP = 5.0
 TOL = 1e-6  # the agreement asked for; the real differences are rounding, ~1e-18
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("DUEWISE_CACHE_DIR", Path.home() / ".cache" / "duewise"))
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @pytest.fixture(scope="module")
 def obd_wheel() -> Path:
     """The pinned obp wheel, downloaded once and then read from the cache."""
-    target = cache_dir() / OBP_WHEEL
-    if target.exists() and sha256(target) == OBP_WHEEL_SHA256:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        command = [sys.executable, "-m", "pip", "download", OBP_REQUIREMENT, "--no-deps"]
-        command += ["--only-binary=:all:", "--disable-pip-version-check", "--dest", tmp]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        downloaded = Path(tmp) / OBP_WHEEL
-        if done.returncode != 0 or not downloaded.exists():
-            pytest.fail(f"could not download {OBP_REQUIREMENT}:\n{done.stdout}\n{done.stderr}")
-        digest = sha256(downloaded)
-        assert digest == OBP_WHEEL_SHA256, f"{OBP_WHEEL} has sha256 {digest}, pinned otherwise"
-        os.replace(downloaded, target)
-    return target
+    return fetch_pinned(OBP_REQUIREMENT, OBP_WHEEL, OBP_WHEEL_SHA256)
 
 
 @dataclass(frozen=True)
