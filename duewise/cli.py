@@ -135,6 +135,17 @@ def schemas_export(
         console.print(str(path))
 
 
+def _register_simulation() -> None:
+    from duewise import cli_sim
+
+    app.command()(cli_sim.demo)
+    app.command()(cli_sim.evaluate)
+    app.command()(cli_sim.simulate)
+
+
+_register_simulation()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
