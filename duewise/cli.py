@@ -141,6 +141,7 @@ def _register_simulation() -> None:
     app.command()(cli_sim.demo)
     app.command()(cli_sim.evaluate)
     app.command()(cli_sim.simulate)
+    app.command("ope-check")(cli_sim.ope_check)
 
 
 _register_simulation()

@@ -120,6 +120,17 @@ def simulate(
     console.print(f"{run.events:,} events written to {out}; {len(run.decisions):,} decisions")
 
 
+def ope_check(
+    customers: Customers = 10000,
+    seed: Seed = 2,
+) -> None:
+    """Off-policy estimates from random logs against each target's true value on the world."""
+    from duewise.ope_check import check_ope, describe
+
+    for line in describe(check_ope(customers=customers, seed=seed)):
+        console.print(line)
+
+
 def demo(
     customers: Customers = 3000,
     months: Months = 6,

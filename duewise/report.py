@@ -86,6 +86,45 @@ def channel_plot(runs: Sequence[PolicyRun]) -> str:
     return _png(fig)
 
 
+SCORED_ARMS = frozenset({"oracle", "learned"})
+"""Arms whose decision scores are values in SEK (random's scores are probabilities)."""
+
+
+def uplift_curve(run: PolicyRun) -> list[tuple[float, float]] | None:
+    """Qini-style: decision points ranked by predicted uplift of the best action over waiting,
+    against the cumulative uplift gained by acting on the top share (``None`` without scores)."""
+    gains = []
+    for d in run.decisions:
+        if d.scores and d.policy.arm in SCORED_ARMS and "wait" in d.scores:
+            best = max((v for k, v in d.scores.items() if k != "wait"), default=d.scores["wait"])
+            gains.append(best - d.scores["wait"])
+    if not gains:
+        return None
+    gains.sort(reverse=True)
+    points, total = [(0.0, 0.0)], 0.0
+    for i, gain in enumerate(gains, start=1):
+        total += gain
+        points.append((i / len(gains), total / 1e3))
+    return points
+
+
+def uplift_plot(runs: Sequence[PolicyRun]) -> str | None:
+    """The Qini-style curve of every scored policy, or ``None`` when no policy has scores."""
+    curves = [(r.policy, c) for r in runs if (c := uplift_curve(r)) is not None]
+    if not curves:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, points in curves:
+        ax.plot([x for x, _ in points], [y for _, y in points], label=name)
+    ax.set_title("Qini-style curve: predicted gain of acting, best decision points first")
+    ax.set_xlabel("share of decision points acted on")
+    ax.set_ylabel("cumulative uplift over waiting, thousand SEK")
+    ax.axhline(0, color="#888", linewidth=0.8)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
 def _table(runs: Sequence[PolicyRun]) -> str:
     head = "".join(f"<th>{html.escape(r.policy)}</th>" for r in runs)
     body = "".join(
@@ -103,6 +142,9 @@ def render_report(runs: Sequence[PolicyRun], title: str, settings: dict[str, obj
         ("Escalation funnel", funnel_plot(runs)),
         ("Channel mix", channel_plot(runs)),
     ]
+    qini = uplift_plot(runs)
+    if qini is not None:
+        plots.append(("Qini-style uplift curve", qini))
     figures = "".join(
         f'<h2>{name}</h2><img alt="{name}" src="data:image/png;base64,{data}">'
         for name, data in plots

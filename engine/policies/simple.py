@@ -30,6 +30,15 @@ Scorer = Callable[[DecisionContext, Candidate | None], float]
 """Scores one candidate (``None`` = wait) at a decision point; higher is better."""
 
 
+def arm_key(candidate: Candidate | None) -> str:
+    """The arm name of a candidate: ``"remind:sms"``, ``"human_review"``, ``"wait"``."""
+    if candidate is None:
+        return "wait"
+    if candidate.channel is None:
+        return candidate.action.value
+    return f"{candidate.action.value}:{candidate.channel.value}"
+
+
 def options_for(candidate: Candidate | None, ctx: DecisionContext) -> tuple[PaymentOption, ...]:
     """Payment options to offer with ``candidate``: the usual ones plus the offer's own."""
     if candidate is None or candidate.action is Action.HUMAN_REVIEW:
@@ -75,19 +84,24 @@ class RandomPolicy(_CheckpointPolicy):
         for candidate in ctx.verdict.allowed:
             by_action[candidate.action].append(candidate)
         actions: list[Action | None] = [None, *sorted(by_action)]
+        # The whole distribution is logged as scores: off-policy evaluation then knows which
+        # arms were possible here and with what probability, not only the one taken.
+        law = {"wait": 1 / len(actions)}
+        for chans in by_action.values():
+            for c in chans:
+                law[arm_key(c)] = 1 / len(actions) / len(chans)
         action = ctx.rng.choice(actions)
         if action is None:
-            return Choice(None, 1 / len(actions), "explore", ("random.wait",), advance=True)
-        channels = by_action[action]
-        candidate = ctx.rng.choice(channels)
-        propensity = 1 / len(actions) / len(channels)
+            return Choice(None, law["wait"], "explore", ("random.wait",), advance=True, scores=law)
+        candidate = ctx.rng.choice(by_action[action])
         return Choice(
             candidate,
-            propensity,
+            law[arm_key(candidate)],
             "explore",
             ("random.uniform",),
             options_for(candidate, ctx),
             advance=True,
+            scores=law,
         )
 
 
@@ -113,13 +127,10 @@ class GreedyPolicy(_CheckpointPolicy):
         scores = {"wait": best_score}
         for candidate in ctx.verdict.allowed:
             score = self.scorer(ctx, candidate)
-            key = (
-                f"{candidate.action.value}:{candidate.channel.value if candidate.channel else '-'}"
-            )
-            scores[key] = score
+            scores[arm_key(candidate)] = score
             if score > best_score:
                 best, best_score = candidate, score
-        reason = f"{self.name}.best_score"
+        reason = f"{self.name.replace('-', '_')}.best_score"
         return Choice(
             best,
             1.0,

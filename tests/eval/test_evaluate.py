@@ -87,5 +87,15 @@ def test_evaluate_writes_a_report_with_plots(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "net value (SEK)" in result.output
     page = report.read_text()
-    assert page.count("data:image/png;base64,") == 3
+    assert page.count("data:image/png;base64,") == 3  # no scored policy: no Qini curve
     assert "<th>ladder</th>" in page and "<th>no-action</th>" in page
+
+
+def test_scored_policy_gets_a_qini_curve(runs: dict) -> None:
+    from duewise.report import render_report, uplift_curve
+
+    curve = uplift_curve(runs["oracle"])
+    assert curve is not None and curve[-1][0] == 1.0
+    assert uplift_curve(runs["random"]) is None  # probabilities, not values
+    page = render_report(list(runs.values()), "t", {})
+    assert page.count("data:image/png;base64,") == 4
