@@ -73,13 +73,17 @@ class Engine:
         """Move the clock to ``now``; return every decision that fell due, in time order."""
         if self.clock is None or now > self.clock:
             self.clock = now
-        released: list[Decision] = []
+        due: set[str] = set()
         while self._agenda and self._agenda[0][0] <= now:
             wake, customer_id = heapq.heappop(self._agenda)
             state = self.states.get(customer_id)
-            if state is None or state.next_wake() != wake:
-                continue  # stale entry: the customer was rescheduled or erased
-            result = advance(state, now, self.context)
+            if state is not None and state.next_wake() == wake:
+                due.add(customer_id)  # else stale: the customer was rescheduled or erased
+        released: list[Decision] = []
+        # Each due customer once per call: one whose decisions never stop coming due (a policy
+        # bug the core's loop guard reports) waits for the next call instead of hanging this one.
+        for customer_id in sorted(due):
+            result = advance(self.states[customer_id], now, self.context)
             self._keep(customer_id, result)
             released.extend(result.decisions)
         return _order(released)

@@ -113,7 +113,7 @@ def _build(
         send_at = earliest_send(at, customer.timezone, candidate.channel, quiet, holidays)
         if candidate.channel in pack.escalation.written_channels:
             respond = respond_by(local_date(send_at, customer.timezone), candidate.channel, pack)
-        fee = fee_for(candidate.action, invoice, pack)
+        fee = fee_for(candidate.action, invoice, pack, local_date(send_at, customer.timezone))
         reference = payment_reference(invoice.invoice_id, step)
     return Decision(
         decision_id=decision_id(invoice.invoice_id, step, invoice.points + 1, actionable),

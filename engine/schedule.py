@@ -1,7 +1,8 @@
 """When an invoice needs its next decision: the policy's wish, pushed back by retries.
 
 Decision points of one invoice never go back in time: the next one is no earlier than the
-last one, so ``decided_at`` is monotonic per invoice even after long holds.
+last one, so ``decided_at`` is monotonic per invoice even after long holds, and none is earlier
+than the event that caused it.
 
 Kept in one place because both the reducer's aftermath and the decision itself move it, and the
 streaming agenda reads it through :meth:`engine.state.CustomerState.next_wake`.
@@ -9,12 +10,24 @@ streaming agenda reads it through :meth:`engine.state.CustomerState.next_wake`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from engine.policies.base import Policy
 from engine.state import CustomerState, InvoiceState
 
 
-def reschedule(customer: CustomerState, invoice: InvoiceState, policy: Policy) -> None:
-    """Set ``invoice.next_at``: ``None`` when nothing is left to decide automatically."""
+def reschedule(
+    customer: CustomerState,
+    invoice: InvoiceState,
+    policy: Policy,
+    not_before: datetime | None = None,
+) -> None:
+    """Set ``invoice.next_at``: ``None`` when nothing is left to decide automatically.
+
+    ``not_before`` is the customer's present when an event reschedules: a decision point the
+    event made due (an invoice that arrives long after its due date, a hold that an old event
+    lifts) is taken now, never back-dated to when it would have been due.
+    """
     if invoice.closed or invoice.in_review or invoice.awaiting_event:
         invoice.next_at = None
         return
@@ -22,11 +35,13 @@ def reschedule(customer: CustomerState, invoice: InvoiceState, policy: Policy) -
     if wanted is None:
         invoice.next_at = None
         return
-    floors = [t for t in (invoice.retry_at, invoice.last_point_at) if t is not None]
+    floors = [t for t in (invoice.retry_at, invoice.last_point_at, not_before) if t is not None]
     invoice.next_at = max([wanted, *floors])
 
 
-def reschedule_all(customer: CustomerState, policy: Policy) -> None:
+def reschedule_all(
+    customer: CustomerState, policy: Policy, not_before: datetime | None = None
+) -> None:
     """Recompute every invoice's next decision point (cheap: a customer has few invoices)."""
     for invoice in customer.invoices.values():
-        reschedule(customer, invoice, policy)
+        reschedule(customer, invoice, policy, not_before)

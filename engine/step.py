@@ -2,7 +2,9 @@
 
 Given a customer's state, one event and the engine's fixed context, it first makes the decisions
 that fell due before the event (at their own scheduled times), then applies the event, then makes
-any decision the event made due. No I/O, no clock: time is the event's ``occurred_at`` or the
+any decision the event made due, at the customer's present: the latest ``occurred_at`` seen for
+this customer, so that an invoice arriving after its due date or an event arriving out of order
+never yields a back-dated decision. No I/O, no clock: time is the event's ``occurred_at`` or the
 ``now`` passed to :func:`advance`. The same ordered input therefore gives the same decisions in
 every runtime.
 """
@@ -68,8 +70,9 @@ def step(state: CustomerState | None, event: EventBase, ctx: EngineContext) -> S
     result = StepResult(new_state, before.decisions, [*before.notices, *notices])
     if new_state is None:
         return result
-    reschedule_all(new_state, ctx.policy)
-    after = advance(new_state, now, ctx)
+    present = max(now, new_state.last_event_at or now)
+    reschedule_all(new_state, ctx.policy, not_before=present)
+    after = advance(new_state, present, ctx)
     result.decisions.extend(after.decisions)
     result.notices.extend(after.notices)
     return result

@@ -54,10 +54,11 @@ def _notice_block(
     if not notices:
         detail = "no written notice with a deadline has been sent"
         return Block(candidate, "rule.no_written_notice", detail, None, True)
-    first_deadline = min(notices)
-    if today <= first_deadline:
-        lift = start_of_next_day(first_deadline, customer.timezone)
-        detail = f"written notice gives until {first_deadline} to pay"
+    # Every notice sent promised the debtor its own deadline; none may be cut short.
+    last_deadline = max(notices)
+    if today <= last_deadline:
+        lift = start_of_next_day(last_deadline, customer.timezone)
+        detail = f"written notice gives until {last_deadline} to pay"
         return Block(candidate, "rule.notice_period", detail, lift, True)
     return None
 

@@ -4,7 +4,10 @@ This is what rule-based credit-control tools do ("email at due+5, letter at due+
 due+30") and what the holdout group keeps getting. It only picks allowed actions: a blocked
 channel falls back to the next one listed; a hold makes it wait and retry when the hold lifts;
 an escalation that the rule pack refuses for a vulnerable customer becomes a human review, and
-one refused for want of a forbearance offer becomes a plan offer first.
+one refused for want of a forbearance offer becomes a plan offer first (on any channel that
+works: the Consumer Credit Directive asks that forbearance be offered, not that it be posted).
+A debt below the escalation minimum is neither escalated nor handed to a human: that level is
+skipped.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.guardrails import Candidate
-from engine.guardrails.calendar import local_instant
+from engine.guardrails.calendar import local_date, local_instant
 from engine.policies.base import Choice, DecisionContext
 from engine.state import CustomerState, InvoiceState
 from schemas.enums import Action, Channel, PaymentMethod, PaymentOption
 
 _METHOD_OPTIONS = {m.value for m in PaymentMethod}
+_OFFER_CHANNELS = (Channel.LETTER, Channel.DIGITAL_MAILBOX, Channel.EMAIL, Channel.SMS)
+"""Where a plan may be offered when the level's own channels are blocked (never by phone)."""
 
 
 class LadderLevel(BaseModel):
@@ -72,11 +77,20 @@ class LadderConfig(BaseModel):
 def offered_options(
     wanted: list[PaymentOption], invoice: InvoiceState, customer: CustomerState
 ) -> tuple[PaymentOption, ...]:
-    """The options of ``wanted`` this invoice can actually be paid with."""
+    """The options of ``wanted`` this invoice can actually be paid with.
+
+    When none of the wanted ways to pay in full is accepted for this invoice (a Swish-only
+    invoice meets a level that asks for bank giro or card), the invoice's own methods are
+    offered instead: a message that asks for money always says how to pay all of it.
+    """
     methods = {m.value for m in invoice.payment_methods}
     if customer.direct_debit_active:
         methods.add(PaymentMethod.DIRECT_DEBIT.value)
-    return tuple(o for o in wanted if o.value not in _METHOD_OPTIONS or o.value in methods)
+    offered = [o for o in wanted if o.value not in _METHOD_OPTIONS or o.value in methods]
+    if wanted and not any(o.value in _METHOD_OPTIONS for o in offered):
+        own = [o for o in PaymentOption if o.value in methods]
+        offered = [*own, *offered]
+    return tuple(offered)
 
 
 class LadderPolicy:
@@ -92,18 +106,36 @@ class LadderPolicy:
         """The current level's day at the ladder's decision time, customer local time.
 
         When an earlier level was delayed (a pause, a promise), the gap between the two levels
-        is kept after the delayed action, so one hold never makes two rungs fire together.
+        is kept after the delayed action, so one hold never makes two rungs fire together. The
+        gap is counted in the customer's calendar days and lands on the decision time too, so
+        an action taken late in the evening (a dispute resolved at 21:30) or across a daylight
+        saving change does not drag the next rung to the evening.
+
+        A collection demand is never planned before every deadline a written notice gave the
+        debtor has passed: a debtor told "pay by the 10th" is not sent to collection on the 6th
+        because an earlier notice's deadline ran out first.
         """
         index = invoice.ladder_level
         levels = self.config.levels
         if index >= len(levels):
             return None
+        tz = customer.timezone
         day = invoice.due_date + timedelta(days=levels[index].after_due_days)
-        at = local_instant(day, self.config.decision_time, customer.timezone)
         if index and invoice.last_action_at is not None:
             gap = timedelta(days=levels[index].after_due_days - levels[index - 1].after_due_days)
-            at = max(at, invoice.last_action_at + gap)
-        return at
+            day = max(day, local_date(invoice.last_action_at, tz) + gap)
+        if levels[index].action is Action.ESCALATE:
+            deadlines = [
+                c.respond_by
+                for c in customer.contacts
+                if c.invoice_id == invoice.invoice_id
+                and c.action is not Action.ESCALATE
+                and c.respond_by is not None
+                and (c.delivered or not c.bounced)
+            ]
+            if deadlines:
+                day = max(day, max(deadlines) + timedelta(days=1))
+        return local_instant(day, self.config.decision_time, tz)
 
     def choose(self, ctx: DecisionContext) -> Choice:
         """Take the level's action on the first allowed channel, or substitute, or wait."""
@@ -144,8 +176,11 @@ class LadderPolicy:
         review = Candidate(Action.HUMAN_REVIEW)
         if "rule.vulnerable" in rules and ctx.verdict.is_allowed(review):
             return self._act(review, (tag, "ladder.vulnerable_to_human"), (), advance=True)
+        if "rule.min_amount" in rules:
+            return None  # too small for collection, and for a human: the level is skipped
         if "rule.forbearance_first" in rules:
-            plan = self._first_allowed(ctx, Action.OFFER_PLAN, channels)
+            anywhere = list(dict.fromkeys([*channels, *_OFFER_CHANNELS]))
+            plan = self._first_allowed(ctx, Action.OFFER_PLAN, anywhere)
             if plan is not None:
                 with_plan = tuple(dict.fromkeys((*options, PaymentOption.PLAN)))
                 return self._act(plan, (tag, "ladder.forbearance_first"), with_plan, advance=False)

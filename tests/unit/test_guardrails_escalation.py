@@ -194,7 +194,7 @@ CASES: list[tuple[str, CustomerState, str, RulePack, str | None, bool | None, st
     ),
     ("notice-period-over-the-day-after", _state(), "2026-10-27T00:00", PACK, None, None, None),
     (
-        "the-earliest-notice-deadline-counts",
+        "the-latest-notice-deadline-counts",
         _state(
             contacts=[
                 NOTICE,
@@ -205,9 +205,9 @@ CASES: list[tuple[str, CustomerState, str, RulePack, str | None, bool | None, st
         ),
         "2026-10-30T06:00",
         PACK,
-        None,
-        None,
-        None,
+        "rule.notice_period",
+        True,
+        "2026-11-03T23:00",
     ),
     (
         "a-bounced-notice-is-no-notice",
