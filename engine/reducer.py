@@ -326,16 +326,27 @@ def apply_event(
 ) -> tuple[CustomerState | None, list[Notice]]:
     """Apply one event to one customer's state (``None`` when the customer is new).
 
-    Returns the state to keep (``None`` after an erasure) and the notices. The given state
-    object is updated in place and returned: the caller hands over ownership.
+    Returns the state to keep and the notices. The given state object is updated in place and
+    returned: the caller hands over ownership. An erasure leaves only a tombstone (the customer
+    id, the erasure time and event ids, no personal data), so that a re-delivered event from
+    before the erasure cannot restart dunning under decision ids already used.
     """
     out: list[Notice] = []
     if isinstance(event, ev.CustomerErased):
-        return None, [Notice("erased", event.event_id, "customer state removed")]
+        seen = [*(state.seen_event_ids if state is not None else []), event.event_id]
+        tombstone = CustomerState(
+            customer_id=event.customer_id,
+            erased_at=event.occurred_at,
+            seen_event_ids=seen[-SEEN_IDS_KEPT:],
+        )
+        return tombstone, [Notice("erased", event.event_id, "customer state removed")]
     if state is None:
         state = CustomerState(customer_id=event.customer_id)
     if event.event_id in state.seen_event_ids:
         return state, [Notice("duplicate_ignored", event.event_id)]
+    if state.erased_at is not None and event.occurred_at <= state.erased_at:
+        detail = "the event predates the customer's erasure"
+        return state, [Notice("after_erasure_ignored", event.event_id, detail)]
     state.seen_event_ids.append(event.event_id)
     if len(state.seen_event_ids) > SEEN_IDS_KEPT:
         del state.seen_event_ids[: len(state.seen_event_ids) - SEEN_IDS_KEPT]

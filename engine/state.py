@@ -157,6 +157,7 @@ class CustomerState(_State):
     parked: list[ParkedEvent] = Field(default_factory=list)
     seen_event_ids: list[str] = Field(default_factory=list)
     last_event_at: datetime | None = None
+    erased_at: datetime | None = None
 
     def open_invoices(self) -> list[InvoiceState]:
         """Invoices still owing, oldest due first (the order payments are allocated in)."""

@@ -597,11 +597,22 @@ def test_an_older_event_is_applied_but_does_not_move_time_back() -> None:
     "start",
     [pytest.param(None, id="unknown-customer"), pytest.param(I1, id="known-customer")],
 )
-def test_erasure_returns_no_state(start: EventBase | None) -> None:
+def test_erasure_leaves_only_a_tombstone(start: EventBase | None) -> None:
     state = apply(start)[0] if start is not None else None
     new, notices = apply_event(state, customer_erased())
-    assert new is None
+    assert new is not None and new.erased_at is not None
+    assert new.invoices == {} and new.payments == {} and new.contacts == []
+    assert new.reachable is None and new.language is None
     assert _kinds(notices) == ["erased"]
+
+
+def test_a_redelivered_event_from_before_the_erasure_is_ignored() -> None:
+    state, _ = apply(I1)
+    erased, _ = apply_event(state, customer_erased(at="2026-10-20T00:00"))
+    again = I1.model_copy(update={"event_id": "redelivered"})
+    after, notices = apply_event(erased, again)
+    assert _kinds(notices) == ["after_erasure_ignored"]
+    assert after is not None and after.invoices == {}
 
 
 def test_a_new_customer_gets_its_id_from_the_event() -> None:
