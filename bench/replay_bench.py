@@ -510,7 +510,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=35, help="rows per profile table")
     parser.add_argument("--results", type=Path, default=RESULTS, help="directory for the JSON")
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON result")
+    parser.add_argument(
+        "--default-gc", action="store_true", help="keep CPython's GC defaults (the CLI tunes them)"
+    )
     args = parser.parse_args(argv)
+    if not args.default_gc:
+        from duewise.gc_tuning import tune_gc
+
+        tune_gc()  # as `duewise replay` and the workers run
 
     if args.log is None:
         log = DATA / f"log-{args.customers}c-{args.months}m-s{args.seed}.jsonl"

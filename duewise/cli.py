@@ -95,6 +95,9 @@ def replay(
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Replay a time-ordered event log through the embedded engine and write its decisions."""
+    from duewise.gc_tuning import tune_gc
+
+    tune_gc()
     from duewise.bootstrap import build_engine
     from duewise.replay import ReplaySinks, replay_file
     from duewise.rulepacks import RulePackError

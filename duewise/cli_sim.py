@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from duewise.evaluate import KNOWN_POLICIES, PolicyRun, run_policy
+from duewise.gc_tuning import tune_gc
 from duewise.kpi_table import kpi_rows
 from duewise.settings import Settings
 from schemas.codec import encode
@@ -26,6 +27,7 @@ Rules = Annotated[str, typer.Option(help="rule pack name (se, us_strict) or TOML
 
 
 def _run_one(args: tuple[str, WorldConfig, Settings]) -> tuple[PolicyRun, float]:
+    tune_gc()
     started = time.perf_counter()
     run = run_policy(*args)
     return run, time.perf_counter() - started

@@ -57,6 +57,8 @@ def allocate(
     """Allocate ``payment`` to ``target`` first, then oldest open invoices; keep the rest."""
     if target is not None:
         _allocate_to(payment, target, at)
+    if payment.unallocated_minor <= 0:
+        return
     for invoice in customer.open_invoices():
         if payment.unallocated_minor <= 0:
             break
@@ -65,7 +67,8 @@ def allocate(
 
 def apply_credit(customer: CustomerState, invoice: InvoiceState, at: datetime) -> None:
     """Net the customer's unallocated money (oldest payment first) against ``invoice``."""
-    for payment in sorted(customer.payments.values(), key=lambda p: (p.received_at, p.payment_id)):
+    credit = [p for p in customer.payments.values() if p.unallocated_minor > 0]
+    for payment in sorted(credit, key=lambda p: (p.received_at, p.payment_id)):
         if invoice.closed:
             return
         _allocate_to(payment, invoice, at)

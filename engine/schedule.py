@@ -44,4 +44,6 @@ def reschedule_all(
 ) -> None:
     """Recompute every invoice's next decision point (cheap: a customer has few invoices)."""
     for invoice in customer.invoices.values():
+        if invoice.next_at is None and invoice.closed:
+            continue  # nothing left to decide, and nothing scheduled to clear
         reschedule(customer, invoice, policy, not_before)

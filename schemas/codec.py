@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas.base import SCHEMA_VERSION
 from schemas.events import EVENT_TYPES, Event, EventBase
-from schemas.outbound import DeadLetter, Decision
+from schemas.outbound import DeadLetter, Decision, Outcome
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 _KNOWN_TYPES: frozenset[str] = frozenset(cls.model_fields["type"].default for cls in EVENT_TYPES)
@@ -60,6 +60,19 @@ def _load_object(data: bytes | bytearray | memoryview | str | dict[str, Any]) ->
     return obj
 
 
+_VERSION_MARK = (b'"schema_version":1', b'"schema_version": 1')
+
+
+def _wire_envelope_ok(data: bytes | str) -> bool:
+    """Cheap check that the wire form states version 1 itself (pydantic would default it).
+
+    Only a literal ``"schema_version":1`` (compact or with one space) counts; anything else
+    takes the careful path, which checks the envelope properly.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    return any(mark + end in raw for mark in _VERSION_MARK for end in (b",", b"}"))
+
+
 def _check_envelope(obj: dict[str, Any]) -> None:
     """Check what must be settled before the body can be read: the version and the type."""
     version = obj.get("schema_version")
@@ -78,7 +91,18 @@ def _check_envelope(obj: dict[str, Any]) -> None:
 
 
 def decode_event(data: bytes | bytearray | memoryview | str | dict[str, Any]) -> Event:
-    """Parse and validate one inbound event from JSON bytes, text, or an already parsed dict."""
+    """Parse and validate one inbound event from JSON bytes, text, or an already parsed dict.
+
+    Valid events take the fast path (pydantic parses the JSON itself, in Rust); anything that
+    fails is decoded again on the careful path, which names the field and the problem.
+    """
+    if isinstance(data, (bytes, str)):
+        try:
+            event = _EVENT_ADAPTER.validate_json(data)
+        except Exception:
+            event = None
+        if event is not None and _wire_envelope_ok(data):
+            return event
     try:
         obj = _load_object(data)
         _check_envelope(obj)
@@ -117,6 +141,11 @@ def decode_model(model: type[M], data: bytes | str) -> M:
 def decode_decision(data: bytes | str) -> Decision:
     """Parse a decision record (used by notifiers, tail and tests)."""
     return decode_model(Decision, data)
+
+
+def decode_outcome(data: bytes | str) -> Outcome:
+    """Parse an outcome record (what a learner consumes)."""
+    return decode_model(Outcome, data)
 
 
 def decode_dead_letter(data: bytes | str) -> DeadLetter:

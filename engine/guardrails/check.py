@@ -7,6 +7,7 @@ decision can report it (GDPR Art. 22 explanations, regulator audits).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from engine.guardrails.actions import escalation_block, offer_block
 from engine.guardrails.contact import channel_block, frequency_block
@@ -26,8 +27,14 @@ CONTACT_ACTIONS: tuple[Action, ...] = (
 
 def candidates(pack: RulePack) -> tuple[Candidate, ...]:
     """Every (action, channel) a decision could take, in a fixed order."""
+    return _candidates(tuple(pack.escalation.written_channels))
+
+
+@cache
+def _candidates(written: tuple[Channel, ...]) -> tuple[Candidate, ...]:
+    """Built once per pack shape: ``evaluate`` asks for it at every decision point."""
     out = [Candidate(a, c) for a in CONTACT_ACTIONS for c in Channel]
-    out += [Candidate(Action.ESCALATE, c) for c in pack.escalation.written_channels]
+    out += [Candidate(Action.ESCALATE, c) for c in written]
     out.append(Candidate(Action.HUMAN_REVIEW, None))
     return tuple(out)
 
