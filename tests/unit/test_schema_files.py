@@ -22,7 +22,7 @@ from schemas.codec import DecodeError, decode_event, encode_event
 from schemas.events import EVENT_TYPES
 from schemas.jsonschema import JSON_DIR, build_schemas, render
 
-from .test_codec import SAMPLES, TYPE_NAMES, sample, without
+from .codec_samples import SAMPLES, TYPE_NAMES, sample, without
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = REPO / "schemas" / "json"
