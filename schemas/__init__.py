@@ -17,7 +17,7 @@ from schemas.enums import (
     PaymentOption,
 )
 from schemas.events import EVENT_TYPES, Event
-from schemas.outbound import BlockedAction, DeadLetter, Decision, PolicyInfo
+from schemas.outbound import BlockedAction, DeadLetter, Decision, Outcome, PolicyInfo
 
 __all__ = [
     "EVENT_TYPES",
@@ -33,6 +33,7 @@ __all__ = [
     "DisputeOutcome",
     "Event",
     "EventBase",
+    "Outcome",
     "PauseReason",
     "PaymentMethod",
     "PaymentOption",

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from schemas.events import EVENT_TYPES, Event
-from schemas.outbound import DeadLetter, Decision
+from schemas.outbound import DeadLetter, Decision, Outcome
 
 JSON_DIR = Path(__file__).with_name("json")
 _WIRE_REQUIRED = ("type", "schema_version")
@@ -50,6 +50,7 @@ def build_schemas() -> dict[str, dict[str, Any]]:
     files["event.schema.json"] = _require_wire_fields(union)
     files["decision.schema.json"] = _model_schema(Decision)
     files["dead_letter.schema.json"] = _model_schema(DeadLetter)
+    files["outcome.schema.json"] = _model_schema(Outcome)
     return files
 
 

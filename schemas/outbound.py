@@ -1,4 +1,5 @@
-"""Outbound records: the decision event that notifiers act on, and the dead-letter record.
+"""Outbound records: the decision notifiers act on, the outcome learners learn from, and the
+dead-letter record.
 
 A decision is imperative (it tells a notifier what to do) and carries only ids, never personal
 data. Its ``decision_id`` is deterministic (invoice id, dunning step, and for waits the day), so a
@@ -69,6 +70,42 @@ class Decision(Frozen):
     def actionable(self) -> bool:
         """Whether a notifier has anything to do (every action but wait)."""
         return self.action is not Action.WAIT
+
+
+ArmKey = Annotated[str, Field(pattern=r"^[a-z_]+(:[a-z_]+)?$", max_length=64)]
+"""An action as learners see it: ``wait``, ``human_review`` or ``action:channel``."""
+
+
+class Outcome(Frozen):
+    """What followed one decision point: a training example whose label has resolved.
+
+    Every decision point (waits included) yields two, on two clocks: ``payment`` resolves
+    ``horizon`` after the decision (14 days by default), or earlier when the invoice closes,
+    with ``reward`` = money paid on the invoice in between, in major units (SEK); ``churn``
+    resolves after a long window (90 days by default), or earlier when the customer leaves,
+    with ``reward`` 1 if they left in between, else 0. ``early`` says the label resolved before
+    ``window_end``. The features are those the decision saw; ``arms`` are the arms the policy
+    could have chosen, ``arm`` the one it chose with probability ``policy.propensity``. Only ids
+    and numbers, as in a decision: no personal data.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    outcome_id: Id
+    kind: Literal["payment", "churn"]
+    decision_id: Id
+    customer_id: Id
+    invoice_id: Id
+    decided_at: UtcDatetime
+    resolved_at: UtcDatetime
+    window_end: UtcDatetime
+    early: bool = False
+    policy: PolicyInfo
+    arm: ArmKey
+    arms: list[ArmKey] = Field(default_factory=list)
+    features: dict[str, float] = Field(default_factory=dict)
+    amount_due_minor: Annotated[int, Field(ge=0)]
+    currency: Currency
+    reward: float
 
 
 class DeadLetter(Frozen):

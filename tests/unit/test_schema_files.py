@@ -54,7 +54,7 @@ def test_no_missing_or_stale_schema_files() -> None:
 
 def test_expected_schema_files_are_built() -> None:
     assert set(BUILT) == {*EVENT_FILES, "event.schema.json", "decision.schema.json",
-                          "dead_letter.schema.json"}  # fmt: skip
+                          "dead_letter.schema.json", "outcome.schema.json"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(BUILT))
