@@ -86,7 +86,7 @@ def replay(
     audit: Annotated[Path | None, typer.Option(help="every decision point, waits included")] = None,
     dlq: Annotated[Path | None, typer.Option(help="dead letters (default: OUT.dlq.jsonl)")] = None,
     rules: Annotated[str, typer.Option(help="rule pack name (se, us_strict) or TOML path")] = "se",
-    policy: Annotated[str, typer.Option(help="policy: ladder")] = "ladder",
+    policy: Annotated[str, typer.Option(help="ladder, learned, no-action, random")] = "ladder",
     ladder: Annotated[Path | None, typer.Option(help="TOML file with ladder levels")] = None,
     seed: Annotated[int, typer.Option(help="seed of every random draw")] = 0,
     until: Annotated[

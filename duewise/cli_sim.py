@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,11 +12,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from duewise.evaluate import KNOWN_POLICIES, PolicyRun, run_policy
+from duewise.evaluate import KNOWN_POLICIES, PolicyRun, holdout_membership, run_policy
+from duewise.experiment import Comparison, comparison_rows, holdout_comparison, kpis_after
 from duewise.gc_tuning import tune_gc
 from duewise.kpi_table import kpi_rows
 from duewise.settings import Settings
 from schemas.codec import encode
+from sim.clock import month_start
+from sim.kpi import Kpis
 from sim.world import WorldConfig
 
 console = Console(highlight=False, soft_wrap=True, width=120)
@@ -60,15 +64,41 @@ def run_all(
     return [runs[name] for name in names]
 
 
-def print_kpis(runs: list[PolicyRun]) -> None:
-    """The KPI comparison as a terminal table."""
-    table = Table(title="KPIs per policy (same world, same draws)")
+def print_kpis(runs: list[PolicyRun], kpis: list[Kpis] | None = None, title: str = "") -> None:
+    """The KPI comparison as a terminal table (``kpis`` default to the runs' own)."""
+    table = Table(title=title or "KPIs per policy (same world, same draws)")
     table.add_column("KPI")
     for run in runs:
         table.add_column(run.policy, justify="right")
-    for row in kpi_rows([r.kpis for r in runs]):
+    for row in kpi_rows(kpis if kpis is not None else [r.kpis for r in runs]):
         table.add_row(*row)
     console.print(table)
+
+
+def print_holdout(comparisons: list[Comparison]) -> None:
+    """Learned vs holdout customers inside the learned run, with 95% intervals."""
+    n_l, n_h = comparisons[0].n_learned, comparisons[0].n_holdout
+    table = Table(title=f"learned ({n_l:,} customers) vs holdout on the ladder ({n_h:,})")
+    for name in ("figure per customer", "learned", "holdout", "difference [95% CI]"):
+        table.add_column(name, justify="left" if name.startswith("figure") else "right")
+    for row in comparison_rows(comparisons):
+        table.add_row(*row)
+    console.print(table)
+
+
+def learning_views(
+    runs: list[PolicyRun], config: WorldConfig, settings: Settings, warmup: int
+) -> tuple[date, list[Kpis] | None, list[Comparison] | None]:
+    """KPIs on invoices issued after ``warmup`` months, and the holdout comparison."""
+    start = month_start(config.start, warmup)
+    after = None
+    if 0 < warmup < config.months:
+        after = [kpis_after(r.truth, r.decisions, start) for r in runs]
+    learned = next((r for r in runs if r.policy == "learned"), None)
+    holdout = None
+    if learned is not None:
+        holdout = holdout_comparison(learned.truth, learned.decisions, holdout_membership(settings))
+    return start, after, holdout
 
 
 def evaluate(
@@ -81,17 +111,30 @@ def evaluate(
     rules: Rules = "se",
     report: Annotated[Path, typer.Option(help="HTML report to write")] = Path("out/report.html"),
     jobs: Annotated[int, typer.Option(help="policies run in parallel (processes)")] = 2,
+    warmup: Annotated[
+        int,
+        typer.Option(
+            help="months of invoices the learned policy learns on, left out of the second table"
+        ),
+    ] = 2,
 ) -> None:
     """Run each policy on the same simulated world; print the KPIs and write an HTML report."""
     from duewise.report import render_report
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
     config = WorldConfig(seed=seed, customers=customers, months=months)
-    runs = run_all(names, config, Settings(seed=seed, rules=rules), jobs)
+    settings = Settings(seed=seed, rules=rules)
+    runs = run_all(names, config, settings, jobs)
     print_kpis(runs)
+    start, after, holdout = learning_views(runs, config, settings, warmup)
+    if after is not None and "learned" in names:
+        print_kpis(runs, after, f"KPIs on invoices issued from {start} (after the learning period)")
+    if holdout is not None:
+        print_holdout(holdout)
     report.parent.mkdir(parents=True, exist_ok=True)
     described = {"customers": customers, "months": months, "seed": seed, "rules": rules}
-    report.write_text(render_report(runs, "duewise policy evaluation", described))
+    page = render_report(runs, "duewise policy evaluation", described, start, after, holdout)
+    report.write_text(page)
     console.print(f"report written to {report}")
 
 
@@ -142,6 +185,13 @@ def demo(
     """The main job: a mid-size biller under the ladder and the alternatives, compared."""
     console.print(
         f"duewise demo: a telecom biller with {customers:,} customers over {months} months, "
-        "under the fixed ladder and the alternatives, on the same simulated world."
+        "under the fixed ladder, the learned policy and the alternatives, on the same "
+        "simulated world."
     )
-    evaluate(customers=customers, months=months, seed=seed, report=report)
+    evaluate(
+        policies="ladder,no-action,random,learned,oracle",
+        customers=customers,
+        months=months,
+        seed=seed,
+        report=report,
+    )

@@ -1,15 +1,17 @@
 """The embedded runtime: the engine in one process, with its state in a dict.
 
 It is the imperative shell around :func:`engine.step`: it keeps each customer's state, an agenda
-of when each customer next needs a decision, and the clock, which moves only when the caller
-passes time in. The streaming worker is the other shell around the same core.
+of when each customer next needs a decision (or an outcome resolves), and the clock, which moves
+only when the caller passes time in. The streaming worker is the other shell around the same
+core. Resolved outcomes go to ``on_outcomes`` as soon as the core emits them: in embedded mode
+that is the learner itself (learning is global, deciding is local; here both run in one process).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,7 @@ from engine.reducer import Notice
 from engine.state import CustomerState
 from schemas.codec import decode_event
 from schemas.events import EventBase
-from schemas.outbound import Decision
+from schemas.outbound import Decision, Outcome
 
 DEAD_LETTER_NOTICES = frozenset({"parked_expired", "parked_evicted"})
 """Notices whose event could not be applied and must be kept in the dead-letter stream."""
@@ -47,8 +49,14 @@ class Engine:
     [('remind', 'email')]
     """
 
-    def __init__(self, context: EngineContext) -> None:
+    def __init__(
+        self,
+        context: EngineContext,
+        on_outcomes: Callable[[list[Outcome]], None] | None = None,
+    ) -> None:
         self.context = context
+        self.on_outcomes = on_outcomes
+        self.outcomes_resolved = 0
         self.states: dict[str, CustomerState] = {}
         self.clock: datetime | None = None
         self.notices: Counter[str] = Counter()
@@ -102,6 +110,10 @@ class Engine:
         return None
 
     def _keep(self, customer_id: str, result: StepResult) -> None:
+        if result.outcomes:
+            self.outcomes_resolved += len(result.outcomes)
+            if self.on_outcomes is not None:
+                self.on_outcomes(result.outcomes)
         for notice in result.notices:
             self.notices[notice.kind] += 1
             if notice.kind in DEAD_LETTER_NOTICES:

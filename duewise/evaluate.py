@@ -11,14 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from duewise.bootstrap import POLICIES, build_engine
+from duewise.bootstrap import POLICIES, build_engine, build_learner, learned_config
+from duewise.learning import Learner
 from duewise.settings import Settings
 from duewise.simloop import run_world
 from engine.guardrails import Candidate
 from engine.guardrails.calendar import earliest_send
 from engine.policies import GreedyPolicy, Policy
 from engine.policies.base import DecisionContext
+from engine.policies.learned import LearnedPolicy
 from engine.policies.simple import options_for
+from engine.valuation import ModelHandle
 from schemas.enums import Action
 from schemas.events import EventBase
 from schemas.outbound import Decision
@@ -39,6 +42,7 @@ class PolicyRun:
     kpis: Kpis
     events: int
     events_log: list[EventBase] = field(default_factory=list)
+    learner: Learner | None = None
 
 
 def oracle_policy(world: World) -> Policy:
@@ -74,10 +78,13 @@ def run_policy(
         raise ValueError(f"unknown policy {name!r}; known: {', '.join(KNOWN_POLICIES)}")
     world = World(config)
     settings = settings or Settings()
+    learner = None
     if name == "oracle":
         engine = build_engine(settings, policy=oracle_policy(world))
     else:
-        engine = build_engine(replace_policy(settings, name))
+        if name == "learned":
+            learner = build_learner(settings)
+        engine = build_engine(replace_policy(settings, name), learner=learner)
     decisions: list[Decision] = []
     log: list[EventBase] = []
     count = 0
@@ -92,7 +99,13 @@ def run_policy(
 
     run_world(world, engine, world.end, on_event=seen, on_decision=decisions.append)
     truth = world.truth()
-    return PolicyRun(name, decisions, truth, compute_kpis(truth, decisions), count, log)
+    kpis = compute_kpis(truth, decisions)
+    return PolicyRun(name, decisions, truth, kpis, count, log, learner)
+
+
+def holdout_membership(settings: Settings) -> Callable[[str], bool]:
+    """Whether a customer is in the learned policy's holdout under ``settings``."""
+    return LearnedPolicy(ModelHandle(), learned_config(settings)).in_holdout
 
 
 def replace_policy(settings: Settings, name: str) -> Settings:

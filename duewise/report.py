@@ -10,7 +10,7 @@ import base64
 import html
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import matplotlib
 
@@ -18,7 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from duewise.evaluate import PolicyRun
+from duewise.experiment import Comparison, comparison_rows
 from duewise.kpi_table import kpi_rows
+from sim.kpi import Kpis
 
 _FUNNEL = ("overdue", "reminded", "escalated", "paid_after_escalation", "unnecessary")
 
@@ -125,16 +127,56 @@ def uplift_plot(runs: Sequence[PolicyRun]) -> str | None:
     return _png(fig)
 
 
-def _table(runs: Sequence[PolicyRun]) -> str:
-    head = "".join(f"<th>{html.escape(r.policy)}</th>" for r in runs)
+def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    top = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-        for row in kpi_rows([r.kpis for r in runs])
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
     )
-    return f"<table><tr><th>KPI</th>{head}</tr>{body}</table>"
+    return f"<table><tr>{top}</tr>{body}</table>"
 
 
-def render_report(runs: Sequence[PolicyRun], title: str, settings: dict[str, object]) -> str:
+def _table(runs: Sequence[PolicyRun], kpis: Sequence[Kpis] | None = None) -> str:
+    chosen = kpis if kpis is not None else [r.kpis for r in runs]
+    return _html_table(["KPI", *(r.policy for r in runs)], kpi_rows(chosen))
+
+
+def _learning(
+    runs: Sequence[PolicyRun],
+    start: date | None,
+    after: Sequence[Kpis] | None,
+    holdout: Sequence[Comparison] | None,
+) -> str:
+    """The sections on the learned policy: after its learning period, and vs its holdout."""
+    out = ""
+    if after is not None and start is not None:
+        out += (
+            f"<h2>After the learning period</h2><p>The same KPIs on invoices issued from "
+            f"{start} on (and the customers still there then).</p>{_table(runs, after)}"
+        )
+    if holdout:
+        n_l, n_h = holdout[0].n_learned, holdout[0].n_holdout
+        out += (
+            "<h2>Learned vs holdout: the randomized experiment</h2><p>Inside the learned run, "
+            f"a stable hash of the customer id kept {n_h:,} customers on the ladder "
+            f"(the holdout) and {n_l:,} on the learned policy. Per-customer means over the "
+            "whole run; the difference is learned minus holdout with a Welch 95% confidence "
+            "interval.</p>"
+            + _html_table(
+                ["figure per customer", "learned", "holdout", "difference [95% CI]"],
+                comparison_rows(list(holdout)),
+            )
+        )
+    return out
+
+
+def render_report(
+    runs: Sequence[PolicyRun],
+    title: str,
+    settings: dict[str, object],
+    start: date | None = None,
+    after: Sequence[Kpis] | None = None,
+    holdout: Sequence[Comparison] | None = None,
+) -> str:
     """The whole report as one self-contained HTML page."""
     described = ", ".join(f"{k}={v}" for k, v in settings.items())
     plots = [
@@ -158,4 +200,4 @@ td:first-child,th:first-child{{text-align:left}}img{{max-width:100%}}</style></h
 <p>Every policy ran on the same simulated customers with the same hidden draws, so the
 differences are caused by the policies. <b>oracle</b> knows the hidden truth: an upper bound.
 Net value = collected - action costs - churn cost (lost margin) - support tickets.</p>
-{_table(runs)}{figures}</body></html>"""
+{_table(runs)}{_learning(runs, start, after, holdout)}{figures}</body></html>"""

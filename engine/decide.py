@@ -16,6 +16,7 @@ from engine.guardrails.calendar import earliest_send, local_date
 from engine.guardrails.fees import fee_for
 from engine.ids import decision_id, payment_reference, seeded_rng
 from engine.ledger import unpaid_status
+from engine.outcomes import OutcomeConfig, track
 from engine.policies.base import Choice, DecisionContext, Policy
 from engine.state import ContactRecord, CustomerState, InvoiceState
 from schemas.enums import Action, PaymentOption
@@ -52,6 +53,7 @@ def _guard(choice: Choice, verdict: Verdict, at: datetime) -> Choice:
         await_event=False,
         advance=False,
         model_version=choice.model_version,
+        arms=choice.arms,
     )
 
 
@@ -150,12 +152,18 @@ def decide(
     policy: Policy,
     pack: RulePack,
     seed: int,
+    outcomes: OutcomeConfig | None = None,
 ) -> Decision:
-    """Make and record the decision for ``invoice`` at decision point time ``at``."""
+    """Make and record the decision for ``invoice`` at decision point time ``at``.
+
+    With ``outcomes``, the decision point is also kept as a pending training example.
+    """
     verdict = evaluate(customer, invoice, at, pack)
     rng = seeded_rng(seed, invoice.invoice_id, invoice.points + 1)
     ctx = DecisionContext(customer, invoice, at, verdict, pack, rng)
     choice = _guard(policy.choose(ctx), verdict, at)
     decision = _build(customer, invoice, at, choice, verdict, pack, policy)
+    if outcomes is not None:
+        track(customer, invoice, decision, verdict, choice.arms, outcomes)
     _record(customer, invoice, choice, decision)
     return decision

@@ -137,6 +137,37 @@ class ParkedEvent(_State):
     event_json: str
 
 
+class PendingOutcome(_State):
+    """A decision point whose outcomes have not resolved yet (see :mod:`engine.outcomes`).
+
+    ``payment_at``/``churn_at`` are when each label resolves at the latest; ``None`` once it
+    has been emitted (or, for churn, when the customer had already left at the decision).
+    """
+
+    decision_id: str
+    invoice_id: str
+    decided_at: datetime
+    policy_name: str
+    policy_arm: str
+    propensity: float
+    model_version: str | None = None
+    arm: str
+    arms: list[str]
+    features: dict[str, float]
+    amount_due_minor: int
+    currency: str
+    payment_at: datetime | None
+    churn_at: datetime | None
+
+    def next_at(self) -> datetime | None:
+        """The earliest time one of its labels resolves by its window."""
+        if self.payment_at is None:
+            return self.churn_at
+        if self.churn_at is None:
+            return self.payment_at
+        return min(self.payment_at, self.churn_at)
+
+
 class CustomerState(_State):
     """Everything the engine knows about one customer."""
 
@@ -155,6 +186,7 @@ class CustomerState(_State):
     payments: dict[str, PaymentRecord] = Field(default_factory=dict)
     contacts: list[ContactRecord] = Field(default_factory=list)
     parked: list[ParkedEvent] = Field(default_factory=list)
+    pending: list[PendingOutcome] = Field(default_factory=list)
     seen_event_ids: list[str] = Field(default_factory=list)
     last_event_at: datetime | None = None
     erased_at: datetime | None = None
@@ -167,6 +199,11 @@ class CustomerState(_State):
         )
 
     def next_wake(self) -> datetime | None:
-        """The earliest time any invoice needs a decision: the customer's agenda entry."""
+        """The earliest time any invoice needs a decision or an outcome resolves by its
+        window: the customer's agenda entry."""
         times = [i.next_at for i in self.invoices.values() if i.next_at is not None]
+        for pending in self.pending:
+            at = pending.next_at()
+            if at is not None:
+                times.append(at)
         return min(times) if times else None

@@ -7,6 +7,9 @@ this customer, so that an invoice arriving after its due date or an event arrivi
 never yields a back-dated decision. No I/O, no clock: time is the event's ``occurred_at`` or the
 ``now`` passed to :func:`advance`. The same ordered input therefore gives the same decisions in
 every runtime.
+
+Every decision point is also kept as a pending training example; :func:`advance` emits the
+outcomes whose labels have resolved by ``now`` (:mod:`engine.outcomes`), as data.
 """
 
 from __future__ import annotations
@@ -16,49 +19,58 @@ from datetime import datetime
 
 from engine.decide import decide
 from engine.guardrails import RulePack
+from engine.outcomes import OutcomeConfig, resolve_due
 from engine.policies.base import Policy
 from engine.reducer import Notice, apply_event
 from engine.schedule import reschedule, reschedule_all
 from engine.state import CustomerState
 from schemas.events import EventBase
-from schemas.outbound import Decision
+from schemas.outbound import Decision, Outcome
 
 MAX_DECISIONS_PER_ADVANCE = 64
 
 
 @dataclass(frozen=True, slots=True)
 class EngineContext:
-    """What stays fixed while events flow: the policy, the rule pack and the seed."""
+    """What stays fixed while events flow: the policy, the rule pack, the seed and the clocks
+    of the outcomes."""
 
     policy: Policy
     pack: RulePack
     seed: int = 0
+    outcomes: OutcomeConfig = field(default_factory=OutcomeConfig)
 
 
 @dataclass(slots=True)
 class StepResult:
-    """The state to keep (``None`` after erasure), decisions made and notices raised."""
+    """The state to keep (``None`` after erasure), decisions made, notices raised and
+    outcomes resolved."""
 
     state: CustomerState | None
     decisions: list[Decision] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
 
 
 def advance(state: CustomerState, now: datetime, ctx: EngineContext) -> StepResult:
-    """Make every decision due at or before ``now``, earliest first (ties by invoice id)."""
+    """Make every decision due at or before ``now``, earliest first (ties by invoice id), then
+    emit the outcomes resolved by ``now``."""
     result = StepResult(state)
     for _ in range(MAX_DECISIONS_PER_ADVANCE):
         due = [i for i in state.invoices.values() if i.next_at is not None and i.next_at <= now]
         if not due:
-            return result
+            break
         invoice = min(due, key=lambda i: (i.next_at, i.invoice_id))
         at = invoice.next_at
         assert at is not None
-        result.decisions.append(decide(state, invoice, at, ctx.policy, ctx.pack, ctx.seed))
+        decision = decide(state, invoice, at, ctx.policy, ctx.pack, ctx.seed, ctx.outcomes)
+        result.decisions.append(decision)
         reschedule(state, invoice, ctx.policy)
-    result.notices.append(
-        Notice("decision_loop_guard", "", f"more than {MAX_DECISIONS_PER_ADVANCE} decisions due")
-    )
+    else:
+        detail = f"more than {MAX_DECISIONS_PER_ADVANCE} decisions due"
+        result.notices.append(Notice("decision_loop_guard", "", detail))
+    if state.pending:
+        result.outcomes = resolve_due(state, now)
     return result
 
 
@@ -67,7 +79,7 @@ def step(state: CustomerState | None, event: EventBase, ctx: EngineContext) -> S
     now = event.occurred_at
     before = advance(state, now, ctx) if state is not None else StepResult(None)
     new_state, notices = apply_event(state, event)
-    result = StepResult(new_state, before.decisions, [*before.notices, *notices])
+    result = StepResult(new_state, before.decisions, [*before.notices, *notices], before.outcomes)
     if new_state is None:
         return result
     present = max(now, new_state.last_event_at or now)
@@ -75,4 +87,5 @@ def step(state: CustomerState | None, event: EventBase, ctx: EngineContext) -> S
     after = advance(new_state, present, ctx)
     result.decisions.extend(after.decisions)
     result.notices.extend(after.notices)
+    result.outcomes.extend(after.outcomes)
     return result

@@ -23,7 +23,11 @@ class WeightedRidge(base.Regressor):
     Parameters
     ----------
     l2
-        Ridge penalty: the prior precision of every coefficient (the intercept included).
+        Ridge penalty: the prior precision of every feature's coefficient.
+    l2_intercept
+        The intercept's prior precision (default: ``l2``). A small one lets a strong penalty
+        shrink the features' coefficients towards zero, the average effect, instead of
+        shrinking every prediction towards zero.
 
     Examples
     --------
@@ -37,10 +41,11 @@ class WeightedRidge(base.Regressor):
     41.0
     """
 
-    def __init__(self, l2: float = 1.0) -> None:
+    def __init__(self, l2: float = 1.0, l2_intercept: float | None = None) -> None:
         self.l2 = l2
+        self.l2_intercept = l2_intercept
         self._index: dict[str, int] = {_INTERCEPT: 0}
-        self._cov = np.eye(1) / l2
+        self._cov = np.eye(1) / (l2 if l2_intercept is None else l2_intercept)
         self._coef = np.zeros(1)
 
     def _vector(self, x: Mapping[str, float], grow: bool) -> np.ndarray:
@@ -80,3 +85,34 @@ class WeightedRidge(base.Regressor):
     def predict_one(self, x: Mapping[str, float]) -> float:
         """The ridge solution's prediction; unseen features count as zero."""
         return float(self._vector(x, grow=False) @ self._coef)
+
+    @property
+    def intercept(self) -> float:
+        """The fitted intercept."""
+        return float(self._coef[0])
+
+    def coefficients(self) -> dict[str, float]:
+        """The fitted coefficient of every feature seen (the intercept apart), by name.
+
+        A prediction is ``intercept + sum(coef[k] * x[k])``, which is what makes a linear
+        model's prediction explainable feature by feature.
+
+        >>> model = WeightedRidge(l2=1e-9)
+        >>> for a, b in [(0, 0), (1, 0), (0, 1), (1, 1), (2, 3)]:
+        ...     model.learn_one({"a": float(a), "b": float(b)}, 1.0 + 3.0 * a - 2.0 * b)
+        >>> {k: round(v, 3) for k, v in model.coefficients().items()}, round(model.intercept, 3)
+        ({'a': 3.0, 'b': -2.0}, 1.0)
+        """
+        return {k: float(self._coef[i]) for k, i in self._index.items() if i}
+
+    def same_layout(self, other: WeightedRidge) -> bool:
+        """Whether ``other`` orders its features as this one does (vectors are shareable)."""
+        return self._index == other._index
+
+    def predict_vector(self, vec: np.ndarray) -> float:
+        """The prediction for a vector built by :meth:`vector` of a model with this layout."""
+        return float(vec @ self._coef)
+
+    def vector(self, x: Mapping[str, float]) -> np.ndarray:
+        """``x`` as this model's design vector (intercept first; unseen features dropped)."""
+        return self._vector(x, grow=False)

@@ -22,6 +22,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 
+import numpy as np
 from river import base
 
 from models.rls import WeightedRidge
@@ -42,6 +43,24 @@ def _poisson(rng: random.Random) -> int:
         if p <= limit:
             return k
         k += 1
+
+
+def _fast_predict(
+    model: base.Regressor, x: Features, cache: list[tuple[WeightedRidge, np.ndarray]]
+) -> float:
+    """``model.predict_one(x)``, reusing a design vector already built for the same layout.
+
+    Every per-action model of one learner usually orders its features alike (they all see
+    the same keys), so one vector serves them all: a dot product per prediction.
+    """
+    if not isinstance(model, WeightedRidge):
+        return float(model.predict_one(dict(x)))
+    for known, vec in cache:
+        if known.same_layout(model):
+            return model.predict_vector(vec)
+    vec = model.vector(x)
+    cache.append((model, vec))
+    return model.predict_vector(vec)
 
 
 class BootstrapUplift(base.Base):
@@ -124,18 +143,53 @@ class BootstrapUplift(base.Base):
         self._counts[action] = self._counts.get(action, 0) + 1
         self._seen += 1
 
-    def _member_predict(self, member: dict[str, base.Regressor], x: Features) -> dict[str, float]:
+    def _member_predict(self, i: int, x: Features) -> dict[str, float]:
+        """Predictions of model set ``i``: 0 is the mean model, ``k + 1`` bootstrap member k."""
+        member = self._mean if i == 0 else self._members[i - 1]
         return {a: float(m.predict_one(dict(x))) for a, m in sorted(member.items())}
+
+    def member_predictions(self, x: Features) -> list[dict[str, float]]:
+        """Every bootstrap member's estimates: the posterior as ``n_members`` draws.
+
+        Member ``k`` lacks an action it never sampled; the mean model's estimate stands in,
+        so every member answers for every action learned. A policy that takes each member's
+        best action gets the exact Thompson-sampling probability of every action (the share
+        of members that rank it first) instead of one random draw.
+        """
+        mean = self.predict_one(x)
+        cache: list[tuple[WeightedRidge, np.ndarray]] = []
+        out = []
+        for member in self._members:
+            values = dict(mean)
+            for action, model in member.items():
+                values[action] = _fast_predict(model, x, cache)
+            out.append(values)
+        return out
+
+    def contributions(self, x: Features, action: str, baseline: str) -> dict[str, float]:
+        """How much each feature adds to ``action``'s estimate over ``baseline``'s, in the
+        reward's units: ``(coef_action[k] - coef_baseline[k]) * x[k]`` of the mean models.
+
+        The intercepts' difference is left out: it is the same for every decision, so it
+        explains nothing about this one. Empty when either action is unknown or the regressor
+        does not expose coefficients.
+        """
+        first, second = self._mean.get(action), self._mean.get(baseline)
+        if not isinstance(first, WeightedRidge) or not isinstance(second, WeightedRidge):
+            return {}
+        a, b = first.coefficients(), second.coefficients()
+        return {k: (a.get(k, 0.0) - b.get(k, 0.0)) * v for k, v in x.items()}
 
     def predict_one(self, x: Features) -> dict[str, float]:
         """Estimated reward of each action learned so far (fitted on all the data)."""
-        return self._member_predict(self._mean, x)
+        cache: list[tuple[WeightedRidge, np.ndarray]] = []
+        return {a: _fast_predict(m, x, cache) for a, m in sorted(self._mean.items())}
 
     def spread_one(self, x: Features) -> dict[str, float]:
         """Standard deviation of each action's estimate across members (its uncertainty)."""
         values: dict[str, list[float]] = {}
-        for member in self._members:
-            for action, value in self._member_predict(member, x).items():
+        for i in range(1, self.n_members + 1):
+            for action, value in self._member_predict(i, x).items():
                 values.setdefault(action, []).append(value)
         out = {}
         for action, vs in sorted(values.items()):
@@ -151,7 +205,6 @@ class BootstrapUplift(base.Base):
 
     def sample_one(self, x: Features, rng: random.Random) -> dict[str, float]:
         """One bootstrap member's estimates: a Thompson-sampling draw from the posterior."""
-        member = self._members[rng.randrange(self.n_members)]
-        sampled = self._member_predict(member, x)
+        sampled = self._member_predict(rng.randrange(self.n_members) + 1, x)
         mean = self.predict_one(x)
         return {a: sampled.get(a, mean[a]) for a in mean}

@@ -36,6 +36,8 @@ class Choice:
 
     ``retry_at`` asks for the next decision point no earlier than then; ``await_event`` asks
     for none until some event arrives; ``advance`` moves the policy to its next stage.
+    ``arms`` names the arms the policy chose among when that is not simply wait plus every
+    allowed candidate (a learned policy with its own arm set); outcomes record it.
     """
 
     candidate: Candidate | None
@@ -49,6 +51,7 @@ class Choice:
     scores: dict[str, float] | None = None
     features: dict[str, float] | None = field(default=None)
     model_version: str | None = None
+    arms: tuple[str, ...] | None = None
 
 
 class Policy(Protocol):

@@ -112,3 +112,28 @@ def test_corrupt_or_incompatible_snapshots_are_refused(mangle, message: str) -> 
     blob = dump_snapshot(BootstrapUplift(), "v2")
     with pytest.raises(SnapshotError, match=message):
         load_snapshot(mangle(blob))
+
+
+def test_member_predictions_are_the_bootstrap_draws() -> None:
+    model = BootstrapUplift(n_members=5, seed=1)
+    for x, action, reward, propensity in confounded_log(400, seed=7):
+        model.learn_one(x, action, reward, propensity)
+    x = {"risk": 0.3}
+    members = model.member_predictions(x)
+    assert len(members) == 5 and all(set(m) == {"remind", "wait"} for m in members)
+    assert members[2] == model._member_predict(3, x)
+    draws = {model.sample_one(x, random.Random(s))["remind"] for s in range(40)}
+    assert draws <= {m["remind"] for m in members}
+
+
+def test_contributions_add_up_to_the_uplift_less_the_intercepts() -> None:
+    model = BootstrapUplift(n_members=2, seed=1)
+    for x, action, reward, propensity in confounded_log(400, seed=8):
+        model.learn_one({**x, "one": 1.0}, action, reward, propensity)
+    x = {"risk": 0.6, "one": 1.0}
+    parts = model.contributions(x, "remind", "wait")
+    assert set(parts) == {"risk", "one"}
+    remind, wait = model._mean["remind"], model._mean["wait"]
+    intercepts = remind.intercept - wait.intercept
+    assert sum(parts.values()) + intercepts == pytest.approx(model.uplift_one(x)["remind"])
+    assert model.contributions(x, "remind", "unknown") == {}

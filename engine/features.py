@@ -1,0 +1,185 @@
+"""The numbers a learned policy sees at a decision point: one invoice, its customer, the date.
+
+Why these. The value of contacting someone, compared with waiting, depends on whether they
+would pay soon anyway (how overdue, how they paid before, whether payday is near), on whether a
+message would reach them (reachable channels, whether they opened the last one), and on how
+much pressure they already had (contacts so far, days since the last). The customer's history
+is computed from their own closed invoices, so a forgetful payer (late, but paying once
+reminded) looks different from one who pays late whatever happens.
+
+Every feature is a plain float under a stable key in a fixed order (:data:`FEATURE_KEYS`), so
+the same state and instant always give the same vector, in every runtime. Only ids and numbers:
+no name, address or free text ever enters a feature (they are logged with every decision).
+
+Scales are kept comparable (durations in months of 30 days, shares in [0, 1], small counts),
+so that one ridge penalty treats every feature alike and the explanations compare like with like.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+from engine.guardrails.calendar import local_date
+from engine.state import ContactRecord, CustomerState, InvoiceState, InvoiceStatus
+from schemas.enums import Channel
+
+PAYDAY = 25
+"""Swedish salaries arrive on the 25th: money for an overdue bill often waits for it."""
+HISTORY = 12
+"""Closed invoices (the most recent by due date) the customer's history is computed from."""
+DAYS_CAP = 60.0
+"""Day counts are capped here: beyond two months, more days say little more."""
+MONTH = 30.0
+"""Durations are given in months of this many days."""
+ANSWER_DAYS = 7
+"""A contact counts as answered when its invoice was paid within this many days of it."""
+
+CHANNELS: tuple[Channel, ...] = (
+    Channel.EMAIL,
+    Channel.SMS,
+    Channel.DIGITAL_MAILBOX,
+    Channel.LETTER,
+    Channel.PHONE,
+)
+
+FEATURE_KEYS: tuple[str, ...] = (
+    "overdue_months",
+    "stage",
+    "log_amount",
+    "contacts",
+    "since_contact_months",
+    "last_opened",
+    "last_clicked",
+    "partly_paid",
+    "forbearance_offered",
+    "escalated",
+    "direct_debit",
+    "vulnerable",
+    "other_overdue",
+    "hist_years",
+    "hist_late_share",
+    "hist_late_months",
+    "hist_contacted_share",
+    "hist_payday_share",
+    "to_payday_months",
+    "weekday",
+    *(f"reach_{c.value}" for c in CHANNELS),
+    *(f"answered_{c.value}" for c in CHANNELS),
+)
+"""Every key :func:`features` returns, in the order it returns them."""
+
+Features = dict[str, float]
+
+
+def days_to_payday(today: date, payday: int = PAYDAY) -> int:
+    """Days from ``today`` to the next payday (0 on payday itself).
+
+    >>> days_to_payday(date(2026, 3, 20)), days_to_payday(date(2026, 3, 25))
+    (5, 0)
+    >>> days_to_payday(date(2026, 12, 28))
+    28
+    """
+    if today.day <= payday:
+        return payday - today.day
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return (date(year, month, payday) - today).days
+
+
+def _history(customer: CustomerState, invoice_id: str, contacted: set[str]) -> list[float]:
+    """Years of history (count / 12), share paid late, mean lateness in months, share paid
+    after a contact, share of late payments made in the days after a payday (money that
+    waits for the salary: such a customer needs time or a plan, not a louder reminder)."""
+    paid = [
+        i
+        for i in customer.invoices.values()
+        if i.status is InvoiceStatus.PAID and i.invoice_id != invoice_id and i.closed_at
+    ]
+    paid.sort(key=lambda i: (i.due_date, i.invoice_id))
+    recent = paid[-HISTORY:]
+    if not recent:
+        return [0.0, 0.0, 0.0, 0.0, 0.0]
+    tz = customer.timezone
+    closed = [local_date(i.closed_at, tz) for i in recent]  # type: ignore[arg-type]
+    late = [max(0, (day - i.due_date).days) for day, i in zip(closed, recent, strict=True)]
+    n = len(recent)
+    after_payday = sum(
+        d > 0 and PAYDAY <= day.day <= PAYDAY + 3 for d, day in zip(late, closed, strict=True)
+    )
+    return [
+        n / HISTORY,
+        sum(d > 0 for d in late) / n,
+        min(sum(late) / n, DAYS_CAP) / MONTH,
+        sum(i.invoice_id in contacted for i in recent) / n,
+        after_payday / n,
+    ]
+
+
+def _answered(customer: CustomerState, invoice_id: str) -> list[float]:
+    """Per channel, how often a contact on it was followed by payment within a week.
+
+    People read some channels and ignore others; which one works for a customer shows in
+    their own history. Smoothed towards one half: ``(answered + 0.5) / (contacts + 1)``, so a
+    channel never tried reads as unknown rather than as hopeless.
+    """
+    window = timedelta(days=ANSWER_DAYS)
+    tried = dict.fromkeys(CHANNELS, 0)
+    answered = dict.fromkeys(CHANNELS, 0)
+    for c in customer.contacts:
+        if c.channel is None or c.invoice_id == invoice_id:
+            continue
+        paid = customer.invoices.get(c.invoice_id)
+        if paid is None or paid.status is not InvoiceStatus.PAID or paid.closed_at is None:
+            continue
+        tried[c.channel] += 1
+        answered[c.channel] += c.send_at <= paid.closed_at <= c.send_at + window
+    return [(answered[ch] + 0.5) / (tried[ch] + 1) for ch in CHANNELS]
+
+
+def _reach(customer: CustomerState, channel: Channel) -> float:
+    """Whether a message on ``channel`` could go out at all (the rule pack agrees)."""
+    if channel in customer.opted_out or channel in customer.bounced:
+        return 0.0
+    return float(customer.reachable is None or channel in customer.reachable)
+
+
+def features(customer: CustomerState, invoice: InvoiceState, at: datetime) -> Features:
+    """The feature vector of ``invoice`` at ``at`` (keys and order: :data:`FEATURE_KEYS`)."""
+    today = local_date(at, customer.timezone)
+    mine: list[ContactRecord] = []
+    contacted: set[str] = set()
+    for c in customer.contacts:
+        if c.channel is None:
+            continue
+        contacted.add(c.invoice_id)
+        if c.invoice_id == invoice.invoice_id and c.send_at <= at:
+            mine.append(c)
+    last = max(mine, key=lambda c: c.send_at) if mine else None
+    since = DAYS_CAP if last is None else min((at - last.send_at).total_seconds() / 86400, DAYS_CAP)
+    outstanding = max(invoice.outstanding_minor, 0) / 100.0
+    other_overdue = sum(
+        1
+        for i in customer.invoices.values()
+        if not i.closed and i.invoice_id != invoice.invoice_id and i.due_date < today
+    )
+    values = [
+        min(float((today - invoice.due_date).days), DAYS_CAP) / MONTH,
+        float(invoice.ladder_level),
+        math.log1p(outstanding / 100.0),
+        float(len(mine)),
+        since / MONTH,
+        float(last is not None and last.opened),
+        float(last is not None and last.clicked),
+        float(invoice.paid_minor > 0),
+        float(invoice.forbearance_offered),
+        float(invoice.escalations > 0),
+        float(customer.direct_debit_active),
+        float(customer.vulnerable),
+        float(other_overdue),
+        *_history(customer, invoice.invoice_id, contacted),
+        days_to_payday(today) / MONTH,
+        today.weekday() / 6.0,
+        *(_reach(customer, c) for c in CHANNELS),
+        *_answered(customer, invoice.invoice_id),
+    ]
+    return dict(zip(FEATURE_KEYS, values, strict=True))
