@@ -64,6 +64,10 @@ class ModelHandle:
 
 
 def _channel_costs() -> dict[Channel, float]:
+    """The engine's own belief about contact prices, deliberately not imported from
+    ``sim.costs``: the engine may not see the simulator (import layers), and a biller sets
+    these from its invoices while the simulator's prices are the world's truth. They start
+    equal so that evaluations price actions the way the world does."""
     return {
         Channel.EMAIL: 0.5,
         Channel.SMS: 1.0,
