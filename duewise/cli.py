@@ -150,6 +150,15 @@ def _register_simulation() -> None:
 _register_simulation()
 
 
+def _register_streaming() -> None:
+    from streams.cli import register
+
+    register(app)
+
+
+_register_streaming()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

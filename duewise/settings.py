@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,3 +39,49 @@ class Settings(BaseSettings):
     ``remind:email,offer_plan:letter`` (default: :data:`engine.policies.learned.DEFAULT_ARMS`)."""
     models: Path | None = None
     """A learner snapshot to start the learned policy from (default: learn from nothing)."""
+
+    # --- the streaming runtime (``duewise worker``, ``produce``, ``tail``) -------------------
+    broker: str = "kafka://127.0.0.1:9092"
+    """Kafka bootstrap servers, comma-separated, ``kafka://`` optional."""
+    topic_prefix: str = "duewise."
+    """Prefix of every topic the runtime reads or writes (one prefix per environment)."""
+    partitions: int = 4
+    """Partitions of every keyed topic: inputs, outputs and the table's changelog alike."""
+    replication_factor: int = 1
+    """Replication of the topics the runtime creates (3 on a production cluster)."""
+    app_id: str = "duewise"
+    """Consumer group and changelog name of the workers; workers with one id share the work."""
+    store: str = "memory://"
+    """Table store: ``memory://`` (tests, small runs) or ``rocksdb://`` (production, on disk)."""
+    state_dir: Path = Path(".duewise-state")
+    """Where a worker keeps its table store and Faust's data directory."""
+    clock: Literal["wall", "event"] = "wall"
+    """``wall``: time is the worker's clock (live). ``event``: time is the events' own
+    ``occurred_at`` per partition, moved on by clock records (replays into Kafka)."""
+    tick_seconds: float = 1.0
+    """How often a ``wall`` worker releases the decisions that fell due with no new event."""
+    batch_max: int = 1000
+    """Most events the decider takes per batch; one state write per customer per batch."""
+    batch_within: float = 0.01
+    """Seconds the decider waits to fill a batch: the latency it trades for throughput."""
+    state_cache: int = 200_000
+    """Customer states a worker keeps decoded in memory (the table holds them all)."""
+    web_enabled: bool = True
+    """Serve health, Prometheus metrics and explanations over HTTP."""
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    learner: bool = True
+    """Run the learner agent (outcomes in, model snapshots out) in this worker's group."""
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    """``PLAINTEXT``, ``SSL``, ``SASL_PLAINTEXT`` or ``SASL_SSL``."""
+    sasl_mechanism: str = "PLAIN"
+    """``PLAIN``, ``SCRAM-SHA-256`` or ``SCRAM-SHA-512`` when the protocol is SASL."""
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    """CA bundle that signs the brokers' certificates (SSL and SASL_SSL)."""
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The broker list without a ``kafka://`` scheme, as aiokafka wants it."""
+        return ",".join(s.removeprefix("kafka://") for s in self.broker.split(","))

@@ -1,0 +1,75 @@
+"""Build the Faust app from settings: the one place that configures Faust. It holds no logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from faust.auth import SASLCredentials, SSLCredentials
+
+from duewise.settings import Settings
+from streams.kafka import ssl_context
+from streams.topics import TABLE, TopicNames
+
+
+def _credentials(settings: Settings) -> Any:
+    context = ssl_context(settings)
+    if settings.security_protocol.startswith("SASL"):
+        password = settings.sasl_password
+        return SASLCredentials(
+            username=settings.sasl_username,
+            password=password.get_secret_value() if password else None,
+            mechanism=settings.sasl_mechanism,
+            ssl_context=context,
+        )
+    if context is not None:
+        return SSLCredentials(context)
+    return None
+
+
+def build_app(settings: Settings) -> faust.App:
+    """A Faust app whose topics and table match :func:`streams.topics.planned_topics`.
+
+    Choices that matter: no standby replicas (a row lives on the worker that owns its
+    partition), offsets reset to the earliest record (a new group reads the whole input), the
+    data directory under ``state_dir`` (not the current directory), acks from all replicas.
+    """
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker,
+        broker_credentials=_credentials(settings),
+        store=settings.store,
+        datadir=str(settings.state_dir / "faust"),
+        autodiscover=False,
+        web_enabled=settings.web_enabled,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_linger_ms=5,
+    )
+    return app
+
+
+def build_table(app: faust.App, settings: Settings) -> Any:
+    """The changelogged table of customer rows (raw bytes in and out)."""
+    raw = faust.Schema(
+        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+    return app.Table(TABLE, schema=raw, partitions=settings.partitions)
+
+
+def input_topic(app: faust.App, settings: Settings) -> Any:
+    """Every input of the decider as one Faust channel of raw records."""
+    names = TopicNames.of(settings)
+    return app.topic(
+        *names.inputs,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+    )

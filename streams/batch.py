@@ -1,0 +1,278 @@
+"""The decider's shell around the engine core, without Faust: a batch of records in, what to send
+and which table rows to write out.
+
+It is the streaming twin of :class:`duewise.embedded.Engine`, split by partition, because a
+worker owns some partitions of the input and nothing else:
+
+* **Time per partition.** In ``event`` mode each partition has its own clock, the largest
+  ``occurred_at`` seen in it (or a clock record sent by ``duewise produce``); before an event is
+  applied, the customers of its partition whose decisions fell due are advanced to its time.
+  One customer's events are in one partition in log order, and the core releases each decision
+  at its own scheduled time whenever it is advanced, so this gives exactly the decisions of the
+  embedded replay. A worker-wide clock would not: a partition read ahead of another would
+  release decisions before events that precede them in the log. In ``wall`` mode the caller
+  passes the wall clock to :meth:`PartitionedDecider.tick`.
+* **State.** The changelogged table holds every row (:mod:`streams.rows`); decoded states of
+  recently seen customers stay in a bounded cache, and each batch writes a customer's row once,
+  however many of its events the batch held.
+* **Nothing dropped.** A record that is not a valid event, is keyed by another customer than
+  its own, or is an unreadable clock record becomes a dead letter with the reason.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from engine import EngineContext, StepResult, advance, step
+from engine.state import CustomerState
+from schemas.codec import DecodeError, decode_event, encode
+from schemas.outbound import DeadLetter, Decision
+from streams.rows import decode_row, encode_row, read_header
+
+CONTROL_HEADER = "duewise-control"
+"""Header of records that are not events: ``clock`` moves an ``event``-mode partition's clock."""
+CLOCK = b"clock"
+DEAD_LETTER_NOTICES = frozenset({"parked_expired", "parked_evicted"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One consumed record, as the shell needs it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    control: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One record to produce: ``kind`` is ``decisions``, ``audit``, ``dlq`` or ``outcomes``."""
+
+    kind: str
+    key: bytes
+    value: bytes
+
+
+@dataclass(slots=True)
+class Batch:
+    """What a batch produced: records to send first, then table rows to write (``None`` row:
+    delete, the customer was erased)."""
+
+    outputs: list[Outbound] = field(default_factory=list)
+    rows: dict[str, tuple[int, bytes | None]] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+class PartitionedDecider:
+    """Per-partition clocks, agendas and a state cache around :func:`engine.step`.
+
+    ``load(customer_id, partition)`` reads a customer's row from the table (``None``: a new
+    customer).
+    """
+
+    def __init__(
+        self,
+        context: EngineContext,
+        load: Callable[[str, int], bytes | None],
+        clock: str = "wall",
+        cache_size: int = 200_000,
+    ) -> None:
+        if clock not in ("wall", "event"):
+            raise ValueError(f"clock must be 'wall' or 'event', not {clock!r}")
+        self.context = context
+        self.load = load
+        self.clock = clock
+        self.cache_size = cache_size
+        self.clocks: dict[int, datetime] = {}
+        self.stats: Counter[str] = Counter()
+        self._cache: dict[str, CustomerState] = {}
+        self._wakes: dict[str, datetime] = {}
+        self._agendas: dict[int, list[tuple[datetime, str]]] = {}
+        self._dirty: dict[str, int] = {}
+
+    # --- partitions coming and going --------------------------------------------------------
+    def adopt(self, rows: Iterable[tuple[bytes, bytes]]) -> int:
+        """Schedule the customers of newly owned partitions from their rows' headers."""
+        count = 0
+        for key, row in rows:
+            partition, wake = read_header(row)
+            if wake is not None:
+                self._schedule(partition, key.decode(), wake)
+            count += 1
+        return count
+
+    def forget(self) -> None:
+        """Drop everything this worker knew of its partitions, at a rebalance: the table,
+        recovered afterwards, is the truth, and :meth:`adopt` rebuilds the agendas from it."""
+        self._cache.clear()
+        self._wakes.clear()
+        self._agendas.clear()
+        self._dirty.clear()
+        self.clocks.clear()
+
+    # --- the work -----------------------------------------------------------------------------
+    def process(self, records: Iterable[Inbound], now: datetime | None = None) -> Batch:
+        """Apply ``records`` in order; ``now`` (wall mode) stamps dead letters."""
+        batch = Batch()
+        for record in records:
+            self._record(record, batch, now)
+        self._finish(batch)
+        return batch
+
+    def tick(self, now: datetime, partitions: Iterable[int]) -> Batch:
+        """Release what fell due by ``now`` in ``partitions`` (wall mode's timer)."""
+        batch = Batch()
+        for partition in sorted(partitions):
+            self._advance_partition(partition, now, batch)
+        self._finish(batch)
+        return batch
+
+    def partitions(self) -> list[int]:
+        """Partitions with customers scheduled on this worker."""
+        return sorted(p for p, agenda in self._agendas.items() if agenda)
+
+    def state(self, customer_id: str, partition: int) -> CustomerState | None:
+        """A customer's current state (from the cache, else the table)."""
+        state = self._cache.get(customer_id)
+        if state is None:
+            row = self.load(customer_id, partition)
+            if row is None:
+                return None
+            state = decode_row(row)
+            self._cache[customer_id] = state
+        return state
+
+    # --- one record ---------------------------------------------------------------------------
+    def _record(self, record: Inbound, batch: Batch, now: datetime | None) -> None:
+        if record.control is not None:
+            self._control(record, batch, now)
+            return
+        try:
+            event = decode_event(record.value if record.value is not None else b"")
+        except DecodeError as exc:
+            self._dead(record, str(exc), "decode", batch, now)
+            return
+        customer_id = event.customer_id
+        if record.key != customer_id.encode():
+            reason = f"record key {record.key!r} is not the event's customer_id {customer_id!r}"
+            self._dead(record, reason, "decode", batch, now)
+            return
+        self.stats["events"] += 1
+        if self.clock == "event":
+            self._advance_partition(record.partition, event.occurred_at, batch)
+        result = step(self.state(customer_id, record.partition), event, self.context)
+        self._keep(record.partition, customer_id, result, batch)
+
+    def _control(self, record: Inbound, batch: Batch, now: datetime | None) -> None:
+        if record.control != CLOCK:
+            self._dead(record, f"unknown control record {record.control!r}", "decode", batch, now)
+            return
+        try:
+            at = datetime.fromisoformat((record.value or b"").decode())
+        except (UnicodeDecodeError, ValueError) as exc:
+            self._dead(record, f"clock record: {exc}", "decode", batch, now)
+            return
+        if at.tzinfo is None:
+            self._dead(record, "clock record without a time zone", "decode", batch, now)
+            return
+        self.stats["clock_records"] += 1
+        if self.clock == "event":
+            self._advance_partition(record.partition, at.astimezone(UTC), batch)
+
+    def _advance_partition(self, partition: int, now: datetime, batch: Batch) -> None:
+        if now > self.clocks.get(partition, _EPOCH):
+            self.clocks[partition] = now
+        agenda = self._agendas.get(partition)
+        if not agenda or agenda[0][0] > now:
+            return
+        due: set[str] = set()
+        while agenda and agenda[0][0] <= now:
+            wake, customer_id = heapq.heappop(agenda)
+            if self._wakes.get(customer_id) == wake:
+                due.add(customer_id)  # else stale: rescheduled or erased since
+        for customer_id in sorted(due):
+            state = self.state(customer_id, partition)
+            if state is not None:
+                self._keep(partition, customer_id, advance(state, now, self.context), batch)
+
+    def _keep(
+        self,
+        partition: int,
+        customer_id: str,
+        result: StepResult,
+        batch: Batch,
+    ) -> None:
+        key = customer_id.encode()
+        for decision in result.decisions:
+            value = encode(decision)
+            batch.outputs.append(Outbound("audit", key, value))
+            if decision.actionable:
+                batch.outputs.append(Outbound("decisions", key, value))
+            batch.decisions.append(decision)
+        for outcome in result.outcomes:
+            batch.outputs.append(Outbound("outcomes", key, encode(outcome)))
+        for notice in result.notices:
+            self.stats[f"notice:{notice.kind}"] += 1
+            if notice.kind in DEAD_LETTER_NOTICES:
+                raw = (notice.raw or "").encode()
+                reason = f"{notice.kind}: {notice.detail} (event {notice.event_id})"
+                at = self.clocks.get(partition, _EPOCH)
+                letter = DeadLetter(raw=raw, error=reason, stage="process", failed_at=at)
+                self._letter(letter, key, batch)
+        self._dirty[customer_id] = partition
+        if result.state is None:
+            self._cache.pop(customer_id, None)
+            self._wakes.pop(customer_id, None)
+            return
+        self._cache.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
+        self._cache[customer_id] = result.state
+        wake = result.state.next_wake()
+        if wake is None:
+            self._wakes.pop(customer_id, None)
+        elif self._wakes.get(customer_id) != wake:
+            self._schedule(partition, customer_id, wake)
+
+    def _schedule(self, partition: int, customer_id: str, wake: datetime) -> None:
+        self._wakes[customer_id] = wake
+        heapq.heappush(self._agendas.setdefault(partition, []), (wake, customer_id))
+
+    def _dead(
+        self, record: Inbound, reason: str, stage: str, batch: Batch, now: datetime | None
+    ) -> None:
+        at = now if self.clock == "wall" and now is not None else None
+        at = at or self.clocks.get(record.partition, _EPOCH)
+        letter = DeadLetter(
+            raw=record.value or b"",
+            error=reason,
+            stage="decode" if stage == "decode" else "process",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            failed_at=at,
+        )
+        self._letter(letter, record.key or b"", batch)
+
+    def _letter(self, letter: DeadLetter, key: bytes, batch: Batch) -> None:
+        self.stats["dead_letters"] += 1
+        batch.outputs.append(Outbound("dlq", key, encode(letter)))
+
+    def _finish(self, batch: Batch) -> None:
+        for customer_id, partition in self._dirty.items():
+            state = self._cache.get(customer_id)
+            batch.rows[customer_id] = (
+                partition,
+                None if state is None else encode_row(partition, state),
+            )
+        self._dirty.clear()
+        excess = len(self._cache) - self.cache_size
+        if excess > 0:  # dicts keep insertion order: the least recently stored go first
+            for customer_id in list(self._cache)[:excess]:
+                del self._cache[customer_id]

@@ -1,0 +1,155 @@
+"""One worker's moving parts, built from settings, with the Faust wiring kept to a few lines.
+
+:func:`build_runtime` makes the app, the table, the decider shell, the sink, the metrics and
+registers the agent, the rebalance hooks, the wall-clock timer, the web views and the learner.
+Nothing connects to Kafka until the app's worker starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from duewise.bootstrap import build_context, build_policy
+from duewise.settings import Settings
+from engine.valuation import ModelHandle
+from schemas.codec import encode
+from streams.app import build_app, build_table, input_topic
+from streams.batch import CONTROL_HEADER, Batch, Inbound, PartitionedDecider
+from streams.metrics import Metrics
+from streams.rows import read_header
+from streams.sink import Sink
+from streams.topics import TopicNames
+
+EXPLANATIONS_KEPT = 100_000
+
+
+def now_utc() -> datetime:
+    """The wall clock: read here, at the shell, and passed into the core."""
+    return datetime.now(UTC)
+
+
+def _control(message: Any) -> bytes | None:
+    headers = message.headers
+    if not headers:
+        return None
+    items = headers.items() if isinstance(headers, dict) else headers
+    for name, value in items:
+        if name == CONTROL_HEADER:
+            return bytes(value)
+    return None
+
+
+def inbound(message: Any) -> Inbound:
+    """A Faust message as the decider shell takes it."""
+    return Inbound(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key,
+        message.value,
+        _control(message),
+    )
+
+
+@dataclass
+class Runtime:
+    """A worker: the Faust app and what its agent, timer and views share."""
+
+    settings: Settings
+    app: faust.App
+    table: Any
+    topics: TopicNames
+    decider: PartitionedDecider
+    sink: Sink
+    models: ModelHandle
+    metrics: Metrics = field(default_factory=Metrics)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)
+    explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+
+    async def run_batch(self, records: list[Inbound], stamps: list[float]) -> Batch:
+        """Decide on one taken batch and send its results; ``stamps``: record times (s)."""
+        async with self.lock:
+            now = now_utc() if self.settings.clock == "wall" else None
+            batch = self.decider.process(records, now)
+            await self.sink.flush(batch)
+        done = now_utc().timestamp()
+        self.metrics.observe_batch(batch.decisions, [done - s for s in stamps])
+        self._remember(batch)
+        for record in records:
+            self.positions[(record.topic, record.partition)] = record.offset
+        return batch
+
+    async def run_tick(self) -> Batch:
+        """Release decisions that fell due by the wall clock, on this worker's partitions."""
+        async with self.lock:
+            batch = self.decider.tick(now_utc(), self.decider.partitions())
+            await self.sink.flush(batch)
+        self.metrics.observe_batch(batch.decisions, [])
+        self._remember(batch)
+        return batch
+
+    async def on_revoked(self) -> None:
+        """A rebalance starts: everything known of the partitions may be stale afterwards."""
+        async with self.lock:
+            self.decider.forget()
+            self.explanations.clear()
+
+    async def on_recovered(self) -> None:
+        """The table holds the owned partitions again: rebuild their agendas from the rows."""
+        owned = {
+            tp.partition
+            for tp in self.app.assignor.assigned_actives()
+            if tp.topic == self.topics.changelog
+        }
+        async with self.lock:
+            self.decider.forget()
+            rows = [
+                (key, row)
+                for key, row in self.table.data.items()
+                if row is not None and read_header(row)[0] in owned
+            ]
+            self.decider.adopt(rows)
+
+    def lag(self) -> dict[str, int]:
+        """Records not yet processed per input partition this worker owns."""
+        consumer = self.app.consumer
+        lag: dict[str, int] = {}
+        for tp in consumer.assignment():
+            if tp.topic not in self.topics.inputs:
+                continue
+            high = consumer.highwater(tp)
+            done = self.positions.get((tp.topic, tp.partition), -1) + 1
+            lag[f"{tp.topic}/{tp.partition}"] = max(0, (high or 0) - done)
+        return lag
+
+    def _remember(self, batch: Batch) -> None:
+        for decision in batch.decisions:
+            self.explanations.pop(decision.invoice_id, None)
+            self.explanations[decision.invoice_id] = encode(decision)
+        while len(self.explanations) > EXPLANATIONS_KEPT:
+            self.explanations.popitem(last=False)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Everything one worker runs, wired but not started."""
+    from streams import agents, web
+
+    app = build_app(settings)
+    table = build_table(app, settings)
+    topics = TopicNames.of(settings)
+    models = ModelHandle()
+    context = build_context(settings, build_policy(settings, models))
+    sink = Sink(app, table, topics.by_kind(), topics.changelog)
+    decider = PartitionedDecider(context, sink.load, settings.clock, settings.state_cache)
+    runtime = Runtime(settings, app, table, topics, decider, sink, models)
+    agents.register(runtime, input_topic(app, settings))
+    if settings.web_enabled:
+        web.register(runtime)
+    return runtime

@@ -1,0 +1,129 @@
+"""The streaming shell without Kafka: partitioned, batched, cached, it decides like the replay.
+
+The decider sees the log split into partitions by customer and cut into batches, reads states
+back from table rows whenever its cache is small, and may forget everything at a "rebalance";
+none of it may change a single decision byte. (The same property on a real broker is in
+``tests/streams/test_equivalence.py``.)
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from duewise.bootstrap import build_context, build_engine
+from duewise.cli import app
+from duewise.replay import ReplaySinks, replay_lines
+from duewise.settings import Settings
+from schemas.codec import decode_dead_letter, decode_event
+from streams.batch import CLOCK, Batch, Inbound, PartitionedDecider
+
+PARTITIONS = 4
+
+
+@pytest.fixture(scope="module")
+def sim_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sim") / "events.jsonl"
+    args = ["--customers", "150", "--months", "3", "--seed", "4", "--policy", "random"]
+    result = CliRunner().invoke(app, ["simulate", "--out", str(path), *args])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def replay_audit(path: Path, settings: Settings) -> list[bytes]:
+    engine = build_engine(settings)
+    audit, decisions = BytesIO(), BytesIO()
+    lines = enumerate(path.read_bytes().splitlines(), 1)
+    replay_lines(engine, lines, ReplaySinks(decisions=decisions, audit=audit))
+    return sorted(audit.getvalue().splitlines())
+
+
+def records(path: Path) -> Iterator[Inbound]:
+    """The log as a producer keyed by customer writes it, then a clock record per partition."""
+    last = None
+    for offset, raw in enumerate(path.read_bytes().splitlines()):
+        event = decode_event(raw)
+        key = event.customer_id.encode()
+        last = event.occurred_at
+        yield Inbound("events", zlib.crc32(key) % PARTITIONS, offset, key, raw)
+    assert last is not None
+    for partition in range(PARTITIONS):
+        yield Inbound("events", partition, -1, None, last.isoformat().encode(), CLOCK)
+
+
+class Worker:
+    """A dict as the table; batches applied as the Faust agent applies them."""
+
+    def __init__(self, settings: Settings, cache_size: int) -> None:
+        self.table: dict[bytes, bytes] = {}
+        self.decider = PartitionedDecider(
+            build_context(settings),
+            lambda c, _p: self.table.get(c.encode()),
+            clock="event",
+            cache_size=cache_size,
+        )
+        self.audit: list[bytes] = []
+
+    def apply(self, batch: Batch) -> None:
+        self.audit.extend(o.value for o in batch.outputs if o.kind == "audit")
+        for customer_id, (_, row) in batch.rows.items():
+            if row is None:
+                self.table.pop(customer_id.encode(), None)
+            else:
+                self.table[customer_id.encode()] = row
+
+    def rebalance(self) -> None:
+        self.decider.forget()
+        assert self.decider.adopt(self.table.items()) == len(self.table)
+
+
+@pytest.mark.parametrize(("policy", "cache_size"), [("ladder", 200_000), ("random", 7)])
+def test_batched_partitioned_decider_equals_replay(
+    sim_log: Path, policy: str, cache_size: int
+) -> None:
+    settings = Settings(policy=policy, seed=4)
+    expected = replay_audit(sim_log, settings)
+    worker = Worker(settings, cache_size)
+    rng = random.Random(1)
+    pending = list(records(sim_log))
+    by_partition: dict[int, list[Inbound]] = {p: [] for p in range(PARTITIONS)}
+    for record in pending:
+        by_partition[record.partition].append(record)
+    while any(by_partition.values()):  # partitions read at uneven speeds, batches of any size
+        partition = rng.choice([p for p, rs in by_partition.items() if rs])
+        size = rng.randint(1, 300)
+        chunk, by_partition[partition] = (
+            by_partition[partition][:size],
+            by_partition[partition][size:],
+        )
+        worker.apply(worker.decider.process(chunk))
+        if rng.random() < 0.05:
+            worker.rebalance()
+    assert len(expected) > 100
+    assert sorted(worker.audit) == expected
+
+
+def test_bad_records_become_dead_letters_and_the_batch_goes_on(sim_log: Path) -> None:
+    worker = Worker(Settings(), 100)
+    good = next(records(sim_log))
+    bad = [
+        Inbound("events", 0, 1, b"c1", b"{not json"),
+        Inbound("events", 0, 2, b"c1", b'{"type": "invoice_teleported"}'),
+        Inbound("events", good.partition, 3, b"someone-else", good.value),
+        Inbound("events", 0, 4, None, b"yesterday", CLOCK),
+        Inbound("events", 0, 5, None, b"", b"launch"),
+    ]
+    batch = worker.decider.process([*bad, good])
+    letters = [decode_dead_letter(o.value) for o in batch.outputs if o.kind == "dlq"]
+    assert [letter.offset for letter in letters] == [1, 2, 3, 4, 5]
+    assert "someone-else" in letters[2].error and "customer_id" in letters[2].error
+    assert "unknown control record" in letters[4].error
+    assert worker.decider.stats["dead_letters"] == 5
+    assert worker.decider.stats["events"] == 1
+    assert list(batch.rows) == [decode_event(good.value or b"").customer_id]
