@@ -56,10 +56,8 @@ def build_app(settings: Settings) -> faust.App:
 
 def build_table(app: faust.App, settings: Settings) -> Any:
     """The changelogged table of customer rows (raw bytes in and out)."""
-    raw = faust.Schema(
-        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
-    return app.Table(TABLE, schema=raw, partitions=settings.partitions)
+    # bytes key and value types make Faust read the changelog raw when it recovers the table
+    return app.Table(TABLE, key_type=bytes, value_type=bytes, partitions=settings.partitions)
 
 
 def input_topic(app: faust.App, settings: Settings) -> Any:
