@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     web_port: int = 6066
     learner: bool = True
     """Run the learner agent (outcomes in, model snapshots out) in this worker's group."""
+    model_signing_key: SecretStr | None = None
+    """When set, the learner signs its snapshots (HMAC-SHA256) and workers refuse others."""
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     """``PLAINTEXT``, ``SSL``, ``SASL_PLAINTEXT`` or ``SASL_SSL``."""
     sasl_mechanism: str = "PLAIN"

@@ -36,6 +36,19 @@ def register(runtime: Runtime, inputs: Any) -> None:
 
         app.timer(settings.tick_seconds, name="duewise.tick")(tick)
 
+    if settings.learner:
+
+        async def learn() -> None:
+            await runtime.learner_service().run()
+
+        app.task(learn)
+    if settings.policy == "learned":
+
+        async def follow() -> None:
+            await runtime.model_follower().run()
+
+        app.task(follow)
+
     async def on_revoked(_app: Any, revoked: Any, **_: Any) -> None:
         await runtime.on_revoked()
 

@@ -72,6 +72,8 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    learner: Any = None
+    follower: Any = None
 
     async def run_batch(self, records: list[Inbound], stamps: list[float]) -> Batch:
         """Decide on one taken batch and send its results; ``stamps``: record times (s)."""
@@ -116,6 +118,20 @@ class Runtime:
                 if row is not None and read_header(row)[0] in owned
             ]
             self.decider.adopt(rows)
+
+    def learner_service(self) -> Any:
+        """The deployment's learner; only the worker that owns the outcomes partition learns."""
+        from streams.learner import LearnerService
+
+        self.learner = LearnerService(self.settings)
+        return self.learner
+
+    def model_follower(self) -> Any:
+        """Swaps published models into this worker's deciders."""
+        from streams.learner import ModelFollower
+
+        self.follower = ModelFollower(self.settings, self.models)
+        return self.follower
 
     def lag(self) -> dict[str, int]:
         """Records not yet processed per input partition this worker owns."""

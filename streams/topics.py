@@ -17,6 +17,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 from duewise.settings import Settings
 from streams.kafka import client_options
 
+MODEL_MAX_BYTES = 64 * 1024 * 1024
+"""Largest model snapshot the models topic takes (the learner's state grows with its data)."""
 TABLE = "customers"
 """The changelogged table of customer rows; its changelog is ``<app_id>-customers-changelog``."""
 
@@ -77,7 +79,8 @@ def planned_topics(settings: Settings) -> list[NewTopic]:
     topics = [NewTopic(name, n, rf) for name in keyed]
     topics.append(NewTopic(names.changelog, n, rf, topic_configs=compact))
     topics.append(NewTopic(names.outcomes, 1, rf))  # one learner reads them all, in order
-    topics.append(NewTopic(names.models, 1, rf, topic_configs=compact))
+    models = {**compact, "max.message.bytes": str(MODEL_MAX_BYTES)}
+    topics.append(NewTopic(names.models, 1, rf, topic_configs=models))
     return topics
 
 

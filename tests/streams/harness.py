@@ -36,6 +36,7 @@ class Deployment:
     clock: str = "event"
     policy: str = "ladder"
     seed: int = 0
+    learner: bool = False
     name: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -52,7 +53,7 @@ class Deployment:
             "DUEWISE_STATE_DIR": str(self.state_root / f"w{index}"),
             "DUEWISE_WEB_ENABLED": "true" if web_port else "false",
             "DUEWISE_WEB_PORT": str(web_port or 6066),
-            "DUEWISE_LEARNER": "false",
+            "DUEWISE_LEARNER": "true" if self.learner else "false",
         }
         return env
 

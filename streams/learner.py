@@ -1,0 +1,282 @@
+"""Learning is global, deciding is local: the one learner of a deployment, and the model
+follower in every worker.
+
+**The learner** reads the outcomes topic (one partition, so one consumer of the group
+``<app_id>-learner`` owns it, whichever worker that is) and publishes snapshots of its models to
+the compacted models topic. Each snapshot carries, in a header, the offset of the next outcome
+it has not learned. The learner commits no consumer offsets: when it starts (or takes over
+after a crash or a rebalance) it restores the latest snapshot and seeks to that offset, so
+every outcome is learned exactly once, however it was stopped.
+
+**The follower** runs in every worker, reads the models topic without a group, and swaps each
+new snapshot into the decider's :class:`~engine.valuation.ModelHandle`; a corrupt or foreign
+snapshot (:class:`models.SnapshotError`), or one whose signature does not match, is refused and
+the models in use are kept. Every decision records the version it used.
+
+Snapshots are pickles, checksummed. Set ``DUEWISE_MODEL_SIGNING_KEY`` so that only a holder of
+the key can publish models the workers accept (and restrict writes to the topic with ACLs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from collections import Counter, OrderedDict
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from duewise.bootstrap import build_learner
+from duewise.learning import Learner
+from duewise.settings import Settings
+from engine.valuation import ModelHandle
+from models import SnapshotError
+from schemas.codec import DecodeError, decode_outcome
+from streams.kafka import client_options
+from streams.topics import MODEL_MAX_BYTES, TopicNames
+
+log = logging.getLogger(__name__)
+OFFSET_HEADER = "duewise-next-outcome"
+SIGNATURE_HEADER = "duewise-signature"
+MODEL_KEY = b"learner"
+RECENT_KEPT = 50_000
+"""Outcome ids remembered to skip a decider's re-sends (they follow their original closely)."""
+
+
+def _sign(settings: Settings, blob: bytes) -> bytes | None:
+    key = settings.model_signing_key
+    if key is None:
+        return None
+    return hmac.new(key.get_secret_value().encode(), blob, hashlib.sha256).hexdigest().encode()
+
+
+def _header(headers: Any, name: str) -> bytes | None:
+    for key, value in headers or ():
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def verify(settings: Settings, blob: bytes, headers: Any) -> None:
+    """Raise :class:`SnapshotError` if a signing key is set and the snapshot is not signed
+    with it."""
+    expected = _sign(settings, blob)
+    if expected is None:
+        return
+    got = _header(headers, SIGNATURE_HEADER)
+    if got is None or not hmac.compare_digest(got, expected):
+        raise SnapshotError("snapshot signature missing or wrong")
+
+
+async def latest_snapshot(settings: Settings) -> tuple[bytes, Any] | None:
+    """The newest record of the models topic (value and headers), if any."""
+    topic = TopicNames.of(settings).models
+    consumer = AIOKafkaConsumer(
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=MODEL_MAX_BYTES,
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        if end == 0:
+            return None
+        consumer.seek(tp, end - 1)
+        while True:
+            got = await consumer.getmany(tp, timeout_ms=5000)
+            for record in got.get(tp, []):
+                if record.offset == end - 1:
+                    return record.value or b"", record.headers
+    finally:
+        await consumer.stop()
+
+
+class LearnerService:
+    """The deployment's learner (see the module docstring)."""
+
+    def __init__(self, settings: Settings, every: int = 200, every_seconds: float = 10.0) -> None:
+        self.settings = settings
+        self.topics = TopicNames.of(settings)
+        self.every, self.every_seconds = every, every_seconds
+        self.learner: Learner = build_learner(settings)
+        self.next_offset = 0
+        self.stats: Counter[str] = Counter()
+        self._unpublished = 0
+        self._last_publish = time.monotonic()
+        self._producer: AIOKafkaProducer | None = None
+        self._recent: OrderedDict[str, None] = OrderedDict()
+
+    async def run(self) -> None:
+        """Learn from the outcomes topic until cancelled."""
+        options = client_options(self.settings)
+        consumer = AIOKafkaConsumer(
+            group_id=f"{self.settings.app_id}-learner",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **options,
+        )
+        self._producer = AIOKafkaProducer(
+            acks="all", compression_type="gzip", max_request_size=MODEL_MAX_BYTES, **options
+        )
+        await consumer.start()
+        await self._producer.start()
+        consumer.subscribe([self.topics.outcomes], listener=_Takeover(self, consumer))
+        try:
+            while True:
+                got = await consumer.getmany(timeout_ms=1000, max_records=1000)
+                for records in got.values():
+                    for record in records:
+                        self._learn(record.value or b"", record.offset)
+                if self._due():
+                    await self.publish()
+        finally:
+            await consumer.stop()
+            await self._producer.stop()
+
+    def _learn(self, raw: bytes, offset: int) -> None:
+        try:
+            outcome = decode_outcome(raw)
+        except DecodeError as exc:  # written by our own deciders: a bug, not input to stop on
+            log.error("outcome at offset %d unreadable: %s", offset, exc)
+            self.stats["unreadable"] += 1
+        else:
+            if outcome.outcome_id in self._recent:  # a decider's re-send after a crash
+                self.stats["duplicates"] += 1
+            else:
+                self._recent[outcome.outcome_id] = None
+                if len(self._recent) > RECENT_KEPT:
+                    self._recent.popitem(last=False)
+                self.learner.learn([outcome])
+                self.stats["learned"] += 1
+        self.next_offset = offset + 1
+        self._unpublished += 1
+
+    def _due(self) -> bool:
+        if not self._unpublished:
+            return False
+        waited = time.monotonic() - self._last_publish
+        return self._unpublished >= self.every or waited >= self.every_seconds
+
+    async def publish(self) -> None:
+        """Publish a snapshot of everything learned so far, and where to go on from."""
+        assert self._producer is not None
+        blob = self.learner.snapshot()
+        headers = [(OFFSET_HEADER, str(self.next_offset).encode())]
+        signature = _sign(self.settings, blob)
+        if signature is not None:
+            headers.append((SIGNATURE_HEADER, signature))
+        await self._producer.send_and_wait(
+            self.topics.models, blob, key=MODEL_KEY, partition=0, headers=headers
+        )
+        self.stats["published"] += 1
+        self._unpublished = 0
+        self._last_publish = time.monotonic()
+
+    async def take_over(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+        """Start from the latest snapshot and the outcome after it (or from nothing)."""
+        found = await latest_snapshot(self.settings)
+        self.learner = build_learner(self.settings)
+        self.next_offset = 0
+        if found is not None:
+            blob, headers = found
+            try:
+                verify(self.settings, blob, headers)
+                self.learner.restore(blob)
+                self.next_offset = int(_header(headers, OFFSET_HEADER) or b"0")
+            except (SnapshotError, ValueError) as exc:
+                log.error("latest snapshot refused, learning from the start: %s", exc)
+        self._recent = await _recent_ids(self.settings, tp, self.next_offset)
+        consumer.seek(tp, self.next_offset)
+
+
+async def _recent_ids(settings: Settings, tp: TopicPartition, end: int) -> OrderedDict[str, None]:
+    """The ids of the last :data:`RECENT_KEPT` outcomes before ``end``: what the snapshot
+    learned most recently, so a re-send after it is still recognised as one."""
+    recent: OrderedDict[str, None] = OrderedDict()
+    if end == 0:
+        return recent
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, **client_options(settings))
+    await consumer.start()
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, max(0, end - RECENT_KEPT))
+        done = False
+        while not done:
+            got = await consumer.getmany(tp, timeout_ms=5000, max_records=5000)
+            records = got.get(tp, [])
+            if not records:
+                break
+            for record in records:
+                if record.offset >= end:
+                    done = True
+                    break
+                try:
+                    recent[decode_outcome(record.value or b"").outcome_id] = None
+                except DecodeError:
+                    continue
+            done = done or records[-1].offset >= end - 1
+    finally:
+        await consumer.stop()
+    return recent
+
+
+class _Takeover(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, service: LearnerService, consumer: AIOKafkaConsumer) -> None:
+        self.service, self.consumer = service, consumer
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        for tp in assigned:
+            await self.service.take_over(self.consumer, tp)
+
+
+class ModelFollower:
+    """Swaps every accepted snapshot into ``handle`` (see the module docstring)."""
+
+    def __init__(self, settings: Settings, handle: ModelHandle) -> None:
+        self.settings = settings
+        self.handle = handle
+        self.stats: Counter[str] = Counter()
+        self._learner = Learner(handle=handle)
+
+    def apply(self, blob: bytes, headers: Any) -> bool:
+        """Swap ``blob`` in; ``False`` (models kept) if it is refused."""
+        try:
+            verify(self.settings, blob, headers)
+            self._learner.restore(blob)
+        except SnapshotError as exc:
+            log.error("model snapshot refused, keeping %s: %s", self.handle.version, exc)
+            self.stats["models_refused"] += 1
+            return False
+        self.stats["models_loaded"] += 1
+        return True
+
+    async def run(self) -> None:
+        """Follow the models topic until cancelled."""
+        topic = TopicNames.of(self.settings).models
+        consumer = AIOKafkaConsumer(
+            enable_auto_commit=False,
+            max_partition_fetch_bytes=MODEL_MAX_BYTES,
+            **client_options(self.settings),
+        )
+        await consumer.start()
+        try:
+            tp = TopicPartition(topic, 0)
+            consumer.assign([tp])
+            await consumer.seek_to_beginning(tp)
+            while True:
+                got = await consumer.getmany(tp, timeout_ms=1000)
+                records = got.get(tp, [])
+                if records:  # only the newest of a burst matters
+                    self.apply(records[-1].value or b"", records[-1].headers)
+                else:
+                    await asyncio.sleep(0)
+        finally:
+            await consumer.stop()
