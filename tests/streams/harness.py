@@ -23,6 +23,7 @@ from duewise.settings import Settings
 from streams.produce import ProduceSummary, produce_file
 from streams.topics import TopicNames, ensure_topics
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DUEWISE = Path(sys.executable).with_name("duewise")
 STOP_GRACE_S = 20
 
