@@ -103,13 +103,14 @@ class Runtime:
             self.decider.forget()
             self.explanations.clear()
 
+    def owned_partitions(self) -> list[int]:
+        """The partitions this worker owns now (the same numbers in every keyed topic)."""
+        actives = self.app.assignor.assigned_actives()
+        return sorted(tp.partition for tp in actives if tp.topic == self.topics.changelog)
+
     async def on_recovered(self) -> None:
         """The table holds the owned partitions again: rebuild their agendas from the rows."""
-        owned = {
-            tp.partition
-            for tp in self.app.assignor.assigned_actives()
-            if tp.topic == self.topics.changelog
-        }
+        owned = set(self.owned_partitions())
         async with self.lock:
             self.decider.forget()
             rows = [

@@ -27,7 +27,7 @@ def register(runtime: Runtime) -> None:
             body = {
                 "status": "ok" if ok else "rebalancing",
                 "clock": runtime.settings.clock,
-                "partitions": runtime.decider.partitions(),
+                "partitions": runtime.owned_partitions(),
                 "model_version": runtime.models.version,
             }
             return self.json(body, status=200 if ok else 503)
