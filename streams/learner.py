@@ -1,5 +1,4 @@
-"""Learning is global, deciding is local: the one learner of a deployment, and the model
-follower in every worker.
+"""Learning is global, deciding is local: the one learner of a deployment.
 
 **The learner** reads the outcomes topic (one partition, so one consumer of the group
 ``<app_id>-learner`` owns it, whichever worker that is) and publishes snapshots of its models to
@@ -8,20 +7,11 @@ it has not learned. The learner commits no consumer offsets: when it starts (or 
 after a crash or a rebalance) it restores the latest snapshot and seeks to that offset, so
 every outcome is learned exactly once, however it was stopped.
 
-**The follower** runs in every worker, reads the models topic without a group, and swaps each
-new snapshot into the decider's :class:`~engine.valuation.ModelHandle`; a corrupt or foreign
-snapshot (:class:`models.SnapshotError`), or one whose signature does not match, is refused and
-the models in use are kept. Every decision records the version it used.
-
-Snapshots are pickles, checksummed. Set ``DUEWISE_MODEL_SIGNING_KEY`` so that only a holder of
-the key can publish models the workers accept (and restrict writes to the topic with ACLs).
+The follower that swaps snapshots into every worker is in :mod:`streams.follower`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -32,68 +22,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from duewise.bootstrap import build_learner
 from duewise.learning import Learner
 from duewise.settings import Settings
-from engine.valuation import ModelHandle
 from models import SnapshotError
 from schemas.codec import DecodeError, decode_outcome
+from streams.follower import SIGNATURE_HEADER, header, latest_snapshot, sign, verify
 from streams.kafka import client_options
 from streams.topics import MODEL_MAX_BYTES, TopicNames
 
 log = logging.getLogger(__name__)
 OFFSET_HEADER = "duewise-next-outcome"
-SIGNATURE_HEADER = "duewise-signature"
 MODEL_KEY = b"learner"
 RECENT_KEPT = 50_000
 """Outcome ids remembered to skip a decider's re-sends (they follow their original closely)."""
-
-
-def _sign(settings: Settings, blob: bytes) -> bytes | None:
-    key = settings.model_signing_key
-    if key is None:
-        return None
-    return hmac.new(key.get_secret_value().encode(), blob, hashlib.sha256).hexdigest().encode()
-
-
-def _header(headers: Any, name: str) -> bytes | None:
-    for key, value in headers or ():
-        if key == name:
-            return bytes(value)
-    return None
-
-
-def verify(settings: Settings, blob: bytes, headers: Any) -> None:
-    """Raise :class:`SnapshotError` if a signing key is set and the snapshot is not signed
-    with it."""
-    expected = _sign(settings, blob)
-    if expected is None:
-        return
-    got = _header(headers, SIGNATURE_HEADER)
-    if got is None or not hmac.compare_digest(got, expected):
-        raise SnapshotError("snapshot signature missing or wrong")
-
-
-async def latest_snapshot(settings: Settings) -> tuple[bytes, Any] | None:
-    """The newest record of the models topic (value and headers), if any."""
-    topic = TopicNames.of(settings).models
-    consumer = AIOKafkaConsumer(
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=MODEL_MAX_BYTES,
-        **client_options(settings),
-    )
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, 0)
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        if end == 0:
-            return None
-        consumer.seek(tp, end - 1)
-        while True:
-            got = await consumer.getmany(tp, timeout_ms=5000)
-            for record in got.get(tp, []):
-                if record.offset == end - 1:
-                    return record.value or b"", record.headers
-    finally:
-        await consumer.stop()
 
 
 class LearnerService:
@@ -167,7 +106,7 @@ class LearnerService:
         assert self._producer is not None
         blob = self.learner.snapshot()
         headers = [(OFFSET_HEADER, str(self.next_offset).encode())]
-        signature = _sign(self.settings, blob)
+        signature = sign(self.settings, blob)
         if signature is not None:
             headers.append((SIGNATURE_HEADER, signature))
         await self._producer.send_and_wait(
@@ -187,7 +126,7 @@ class LearnerService:
             try:
                 verify(self.settings, blob, headers)
                 self.learner.restore(blob)
-                self.next_offset = int(_header(headers, OFFSET_HEADER) or b"0")
+                self.next_offset = int(header(headers, OFFSET_HEADER) or b"0")
             except (SnapshotError, ValueError) as exc:
                 log.error("latest snapshot refused, learning from the start: %s", exc)
         self._recent = await _recent_ids(self.settings, tp, self.next_offset)
@@ -235,48 +174,3 @@ class _Takeover(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Any) -> None:
         for tp in assigned:
             await self.service.take_over(self.consumer, tp)
-
-
-class ModelFollower:
-    """Swaps every accepted snapshot into ``handle`` (see the module docstring)."""
-
-    def __init__(self, settings: Settings, handle: ModelHandle) -> None:
-        self.settings = settings
-        self.handle = handle
-        self.stats: Counter[str] = Counter()
-        self._learner = Learner(handle=handle)
-
-    def apply(self, blob: bytes, headers: Any) -> bool:
-        """Swap ``blob`` in; ``False`` (models kept) if it is refused."""
-        try:
-            verify(self.settings, blob, headers)
-            self._learner.restore(blob)
-        except SnapshotError as exc:
-            log.error("model snapshot refused, keeping %s: %s", self.handle.version, exc)
-            self.stats["models_refused"] += 1
-            return False
-        self.stats["models_loaded"] += 1
-        return True
-
-    async def run(self) -> None:
-        """Follow the models topic until cancelled."""
-        topic = TopicNames.of(self.settings).models
-        consumer = AIOKafkaConsumer(
-            enable_auto_commit=False,
-            max_partition_fetch_bytes=MODEL_MAX_BYTES,
-            **client_options(self.settings),
-        )
-        await consumer.start()
-        try:
-            tp = TopicPartition(topic, 0)
-            consumer.assign([tp])
-            await consumer.seek_to_beginning(tp)
-            while True:
-                got = await consumer.getmany(tp, timeout_ms=1000)
-                records = got.get(tp, [])
-                if records:  # only the newest of a burst matters
-                    self.apply(records[-1].value or b"", records[-1].headers)
-                else:
-                    await asyncio.sleep(0)
-        finally:
-            await consumer.stop()

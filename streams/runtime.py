@@ -129,7 +129,7 @@ class Runtime:
 
     def model_follower(self) -> Any:
         """Swaps published models into this worker's deciders."""
-        from streams.learner import ModelFollower
+        from streams.follower import ModelFollower
 
         self.follower = ModelFollower(self.settings, self.models)
         return self.follower

@@ -11,7 +11,8 @@ from pathlib import Path
 from duewise.learning import Learner
 from models import load_snapshot
 from schemas.codec import decode_decision, decode_outcome
-from streams.learner import OFFSET_HEADER, latest_snapshot
+from streams.follower import latest_snapshot
+from streams.learner import OFFSET_HEADER
 from tests.streams.harness import Deployment, read_topic, stop, wait_until
 from tests.streams.logs import simulated_log
 

@@ -207,14 +207,18 @@ def test_decided_through_the_core_with_model_version_and_propensity() -> None:
     assert (decision.action, decision.channel) == (Action.REMIND, Channel.LETTER)
     assert decision.policy.model_version == "m7" and decision.policy.propensity == 1.0
     assert decision.features and decision.scores
-    assert PaymentOption.PLAN not in decision.payment_options  # before due + 14
+    assert PaymentOption.DEFERRAL not in decision.payment_options  # before due + 14
 
 
-def test_reminders_offer_a_plan_from_day_14() -> None:
+def test_reminders_offer_a_deferral_from_day_14_not_a_plan() -> None:
+    """A deferral has the whole sum paid on payday; a plan would spread it over three."""
     state, _ = _customer()
     policy = _policy(FakeModel(_members("remind:letter")), explore=0.0)
     at = local("2026-10-21T06:00")
-    assert PaymentOption.PLAN in policy.choose(_ctx(state, at)).payment_options
+    options = policy.choose(_ctx(state, at)).payment_options
+    assert PaymentOption.DEFERRAL in options and PaymentOption.PLAN not in options
+    early = policy.choose(_ctx(state, local("2026-10-12T06:00"))).payment_options
+    assert PaymentOption.DEFERRAL not in early
 
 
 def test_hot_swap_changes_the_next_decision() -> None:

@@ -7,7 +7,7 @@ from pydantic import SecretStr
 from duewise.learning import Learner
 from duewise.settings import Settings
 from engine.valuation import ModelHandle
-from streams.learner import SIGNATURE_HEADER, ModelFollower, _sign
+from streams.follower import SIGNATURE_HEADER, ModelFollower, sign
 
 
 def test_good_snapshot_is_swapped_in_and_corrupt_one_keeps_the_models() -> None:
@@ -26,7 +26,7 @@ def test_with_a_signing_key_only_signed_snapshots_are_accepted() -> None:
     follower = ModelFollower(settings, ModelHandle())
     blob = Learner().snapshot()
     assert not follower.apply(blob, [])
-    forged = _sign(Settings(model_signing_key=SecretStr("other")), blob)
+    forged = sign(Settings(model_signing_key=SecretStr("other")), blob)
     assert not follower.apply(blob, [(SIGNATURE_HEADER, forged)])
-    assert follower.apply(blob, [(SIGNATURE_HEADER, _sign(settings, blob))])
+    assert follower.apply(blob, [(SIGNATURE_HEADER, sign(settings, blob))])
     assert follower.stats == {"models_refused": 2, "models_loaded": 1}
