@@ -74,6 +74,18 @@ def test_learned_beats_the_ladder_on_net_value(ladder: PolicyRun, learned: Learn
     assert after.net_value_sek > before.net_value_sek
 
 
+def test_learned_collects_at_least_what_the_ladder_does(
+    ladder: PolicyRun, learned: LearnedRun
+) -> None:
+    """Issue 5, point 6: escalating a fraction as often must not cost collection. With a plan
+    in its reminders and no call, the policy collected 3.5k SEK less than the ladder here."""
+    start = SMALL.start.replace(month=SMALL.start.month + 2)
+    after = kpis_after(learned.run.truth, learned.decisions, start)
+    before = kpis_after(ladder.truth, ladder.decisions, start)
+    assert after.collected_sek >= before.collected_sek
+    assert after.collected_share >= before.collected_share
+
+
 def test_learned_escalates_a_fraction_of_the_ladder(ladder: PolicyRun, learned: LearnedRun) -> None:
     assert learned.run.kpis.escalations_per_100 < 0.25 * ladder.kpis.escalations_per_100
     assert learned.run.kpis.funnel.unnecessary < 0.25 * ladder.kpis.funnel.unnecessary

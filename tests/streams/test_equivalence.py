@@ -8,6 +8,7 @@ partition carrying the log's last time, as the replay advances to its last event
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 from schemas.codec import decode_dead_letter
@@ -28,11 +29,16 @@ async def test_worker_decides_like_the_replay_and_dead_letters_bad_lines(
     d = Deployment(kafka_bootstrap, tmp_path / "state", policy="random", seed=4)
     try:
         sent = await d.produce(log)
-        d.start()
+        d.start(0, web_port=6393)
         await wait_until(lambda: decided_everything(d, expected), 180, "all decisions")
         await wait_until(lambda: _count(d, d.topics.dlq, len(BAD_LINES)), 30, "the dead letters")
+        metrics = _metrics(6393)
     finally:
         d.stop_all()
+    assert metrics["duewise_events_total"] == sent.records - len(BAD_LINES)
+    assert metrics["duewise_dead_letters_total"] == len(BAD_LINES)
+    assert metrics["duewise_clock_records_total"] == 4
+    assert metrics["duewise_decision_latency_seconds_count"] > 0
     audit = await read_topic(d.bootstrap, d.topics.audit, 4)
     assert compare(expected, audit) == 0  # no crash, no rebalance: not even a re-send
     actionable = await read_topic(d.bootstrap, d.topics.decisions, 4)
@@ -43,6 +49,14 @@ async def test_worker_decides_like_the_replay_and_dead_letters_bad_lines(
     assert sorted(letter.raw for letter in letters) == sorted(BAD_LINES)
     assert all(letter.stage == "decode" and letter.error for letter in letters)
     assert sent.records == sum(1 for line in log.read_bytes().splitlines() if line.strip())
+
+
+def _metrics(port: int) -> dict[str, float]:
+    """The worker's unlabelled Prometheus samples."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics/", timeout=5) as response:
+        text = response.read().decode()
+    samples = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
+    return {name: float(value) for name, value in samples if "{" not in name}
 
 
 async def _count(d: Deployment, topic: str, n: int) -> bool:
