@@ -1,22 +1,73 @@
-"""The Faust agent, timer and rebalance hooks of a worker: a few lines each, no logic.
+"""The Faust agent, timer, tasks and rebalance hooks of a worker: a few lines each, no logic.
 
 The agent takes batches (``take_events``) so Faust's per-message overhead is paid once per batch:
 one decider call, one gather of output sends, one changelog write per customer. It runs with
 ``concurrency=1`` so offsets are never committed past an unfinished batch. The timer runs on
 every worker, over that worker's own partitions (not ``on_leader``): in ``wall`` mode it
 releases the decisions that fell due with no new event.
+
+Why a failed batch ends the process. ``take_events`` acknowledges a batch's events when the
+loop body is left, *also* when it is left by an exception; Faust would then commit offsets of
+events whose outputs or rows were never written, and they would be lost. So a batch either
+completes, also when the worker is being stopped (the batch is finished before the stop goes
+on), or the process exits at once without acknowledging anything: a crash, which the kill -9
+tests prove harmless. A supervisor (systemd, Kubernetes, compose's ``restart``) restarts it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from streams.runtime import Runtime
 
+log = logging.getLogger(__name__)
+EXIT_BATCH_FAILED = 70
+FINISH_ON_STOP_S = 30.0
+RESTART_AFTER_S = 5.0
+
+
+def _die(what: str) -> None:
+    log.critical("%s failed; exiting without acknowledging its events", what, exc_info=True)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(EXIT_BATCH_FAILED)
+
+
+async def complete(work: Awaitable[Any], what: str) -> None:
+    """Run ``work`` to its end even if the caller is cancelled; exit the process if it fails."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        try:
+            await asyncio.wait_for(asyncio.shield(task), FINISH_ON_STOP_S)
+        except BaseException:
+            _die(what)
+        raise
+    except Exception:
+        _die(what)
+
+
+async def keep_running(run: Callable[[], Awaitable[None]], what: str) -> None:
+    """Run a background service forever, restarting it after a failure."""
+    while True:
+        try:
+            await run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; restarting in %.0f s", what, RESTART_AFTER_S)
+            await asyncio.sleep(RESTART_AFTER_S)
+
 
 def register(runtime: Runtime, inputs: Any) -> None:
-    """Attach the decider agent, the wall-clock timer and the rebalance hooks to the app."""
+    """Attach the decider agent, the wall-clock timer, the learner, the model follower and the
+    rebalance hooks to the app."""
     from streams.runtime import inbound
 
     app, settings = runtime.app, runtime.settings
@@ -25,27 +76,27 @@ def register(runtime: Runtime, inputs: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
             records = [inbound(event.message) for event in events]
             stamps = [event.message.timestamp for event in events]
-            await runtime.run_batch(records, stamps)
+            await complete(runtime.run_batch(records, stamps), "a batch")
 
     app.agent(inputs, name="duewise.decide", concurrency=1)(decide)
 
     if settings.clock == "wall":
 
         async def tick() -> None:
-            await runtime.run_tick()
+            await complete(runtime.run_tick(), "a clock tick")
 
         app.timer(settings.tick_seconds, name="duewise.tick")(tick)
 
     if settings.learner:
 
         async def learn() -> None:
-            await runtime.learner_service().run()
+            await keep_running(lambda: runtime.learner_service().run(), "the learner")
 
         app.task(learn)
     if settings.policy == "learned":
 
         async def follow() -> None:
-            await runtime.model_follower().run()
+            await keep_running(lambda: runtime.model_follower().run(), "the model follower")
 
         app.task(follow)
 

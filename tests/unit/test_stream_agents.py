@@ -1,0 +1,53 @@
+"""A batch is finished or the process dies: never left half done with its events acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from streams import agents
+
+
+async def test_a_batch_cancelled_midway_is_finished_before_the_cancel_goes_on() -> None:
+    done: list[str] = []
+
+    async def batch() -> None:
+        await asyncio.sleep(0.05)
+        done.append("sent")
+
+    outer = asyncio.ensure_future(agents.complete(batch(), "a batch"))
+    await asyncio.sleep(0.01)
+    outer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await outer
+    assert done == ["sent"]
+
+
+async def test_a_failing_batch_exits_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr(agents.os, "_exit", exits.append)
+
+    async def batch() -> None:
+        raise RuntimeError("broker gone")
+
+    await agents.complete(batch(), "a batch")
+    assert exits == [agents.EXIT_BATCH_FAILED]
+
+
+async def test_a_failing_service_is_restarted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(agents, "RESTART_AFTER_S", 0.0)
+    runs: list[int] = []
+
+    async def service() -> None:
+        runs.append(1)
+        if len(runs) < 3:
+            raise RuntimeError("lost the broker")
+        await asyncio.sleep(3600)
+
+    task = asyncio.ensure_future(agents.keep_running(service, "a service"))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(runs) == 3
