@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     ``occurred_at`` per partition, moved on by clock records (replays into Kafka)."""
     tick_seconds: float = 1.0
     """How often a ``wall`` worker releases the decisions that fell due with no new event."""
+    ingest: Literal["bulk", "stream"] = "bulk"
+    """How input records reach the decider: ``bulk``, whole fetches from Faust's consumer
+    (fast; see ``streams/ingest.py``), or ``stream``, a Faust agent's ``take_events``."""
     batch_max: int = 1000
     """Most events the decider takes per batch; one state write per customer per batch."""
     batch_within: float = 0.01

@@ -78,7 +78,17 @@ def register(runtime: Runtime, inputs: Any) -> None:
             stamps = [event.message.timestamp for event in events]
             await complete(runtime.run_batch(records, stamps), "a batch")
 
+    # The agent subscribes the input topics (and checks the table is co-partitioned with them)
+    # in both modes; with bulk ingestion the consumer hands the records to the decider directly.
     app.agent(inputs, name="duewise.decide", concurrency=1)(decide)
+    if settings.ingest == "bulk":
+
+        async def decide_bulk(messages: list[Any]) -> None:
+            records = [inbound(message) for message in messages]
+            stamps = [message.timestamp for message in messages]
+            await complete(runtime.run_batch(records, stamps), "a batch")
+
+        app.deliver_in_bulk(frozenset(runtime.topics.inputs), decide_bulk)
 
     if settings.clock == "wall":
 

@@ -8,6 +8,7 @@ import faust
 from faust.auth import SASLCredentials, SSLCredentials
 
 from duewise.settings import Settings
+from streams.ingest import BulkApp
 from streams.kafka import ssl_context
 from streams.topics import TABLE, TopicNames
 
@@ -27,14 +28,14 @@ def _credentials(settings: Settings) -> Any:
     return None
 
 
-def build_app(settings: Settings) -> faust.App:
+def build_app(settings: Settings) -> BulkApp:
     """A Faust app whose topics and table match :func:`streams.topics.planned_topics`.
 
     Choices that matter: no standby replicas (a row lives on the worker that owns its
     partition), offsets reset to the earliest record (a new group reads the whole input), the
     data directory under ``state_dir`` (not the current directory), acks from all replicas.
     """
-    app = faust.App(
+    app = BulkApp(
         settings.app_id,
         broker=settings.broker,
         broker_credentials=_credentials(settings),
