@@ -1,20 +1,23 @@
 """Benchmark streaming stages on the real broker, in one run: events/s and ratios against raw.
 
 Issue 8, point 6: how far is a stream processor from what the broker and aiokafka allow? Each
-stage gets the same seeded input (N ~300-byte JSON events keyed by ~5,000 customers) in a fresh
-4-partition topic, is started in its own process, and is timed until its output topic holds its
-N records (see :func:`bench.stream_stage.measure_stage`). Stages:
+stage gets the same input in a fresh 4-partition topic: by default a simulator log (``duewise
+simulate``, 5,000 customers x 12 months, ~177k events of ~340 B keyed by customer), or with
+``--synthetic`` N seeded ~300-byte JSON events. It is started in its own process and timed until
+its output topic holds its expected records (see :func:`bench.stream_stage.measure_stage`).
+Stages:
 
 ``raw``    aiokafka getmany → orjson → send, acks gathered per batch, then commit (the ceiling)
 ``faust``  the idiomatic Faust agent with a changelogged Table (what users would write)
-``pkg.module:attr``  any other :class:`bench.stream_stage.Stage` class or factory, e.g. the
-           duewise worker once ``streams/`` has one, without editing this file
+``duewise`` ``duewise worker`` (event clock, engine, state, every output), done when its audit
+           holds the embedded replay's decision count, then checked equal to the replay
+``pkg.module:attr``  any other :class:`bench.stream_stage.Stage` class or factory
 
 Usage::
 
-    .venv/bin/python -m bench.stream_bench --messages 20000 --stages raw,faust
-    .venv/bin/python -m bench.stream_bench                       # 200,000 messages
-    .venv/bin/python -m bench.stream_bench --stages raw,faust,streams.bench:WorkerStage
+    .venv/bin/python -m bench.stream_bench --stages raw,faust,duewise --rounds 2
+    .venv/bin/python -m bench.stream_bench --messages 20000          # the log's first 20,000
+    .venv/bin/python -m bench.stream_bench --synthetic --messages 200000 --stages raw,faust
 
 The broker must run (``scripts/kafka start``). The result goes to
 ``bench/results/stream_bench.json``; every topic of the run (``bench.<time>-<hex>.*``) is deleted.
@@ -34,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.paths import ROOT
 from bench.stream_common import (
     broker_pid,
     delete_topics_with_prefix,
@@ -43,9 +47,14 @@ from bench.stream_common import (
     warm_up,
     write_results,
 )
+from bench.stream_input import DEFAULT_LOG, ensure_log, input_order, load_log
 from bench.stream_stage import Stage, StageResult, measure_stage
 
-BUILTIN = {"raw": "bench.stream_raw:RawStage", "faust": "bench.stream_faust:FaustStage"}
+BUILTIN = {
+    "raw": "bench.stream_raw:RawStage",
+    "faust": "bench.stream_faust:FaustStage",
+    "duewise": "bench.stream_duewise:DuewiseStage",
+}
 
 
 def load_stage(spec: str) -> Stage:
@@ -107,8 +116,11 @@ def report(results: list[StageResult], errors: dict[str, str]) -> str:
             else 0
         )
         c = r.check
-        ok = c["distinct_seq"] == r.n and c["order_violations"] == 0
+        ok = c.get("ok", c["distinct_seq"] == r.n and c["order_violations"] == 0)
         check = f"{'ok' if ok else 'BAD'} {c['count']} out, {c['duplicates']} dup"
+        if "replay_decisions" in c:
+            check = f"{'ok' if ok else 'BAD'} audit = replay's {c['replay_decisions']}"
+            check += "" if ok else f" (missing {c['missing']}, differ {c['differ']})"
         if c["order_violations"]:
             check += f", {c['order_violations']} out of order"
         rows.append(
@@ -150,9 +162,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     runs = plan(args.stages, args.rounds)
     prefix = new_run_prefix()
     workdir = Path(tempfile.mkdtemp(prefix="duewise-stream-bench-"))
-    messages = make_messages(args.messages, args.customers, args.seed)
+    if args.synthetic:
+        messages = make_messages(args.messages or 200_000, args.customers, args.seed)
+        source = "synthetic"
+    else:
+        log = args.log or ensure_log(DEFAULT_LOG)
+        messages, source = load_log(log, args.messages), str(log.relative_to(ROOT))
+    order = input_order(messages)
     mean_size = sum(len(v) for _, v in messages) / max(1, len(messages))
-    print(f"run {prefix}: {len(messages):,} messages, mean value {mean_size:.0f} B", flush=True)
+    print(
+        f"run {prefix}: {len(messages):,} messages of {source}, mean {mean_size:.0f} B", flush=True
+    )
     results: list[StageResult] = []
     errors: dict[str, str] = {}
     pid = broker_pid()
@@ -163,7 +183,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for label, stage in runs:
             stage_dir = workdir / label
             stage_dir.mkdir()
-            timeout = args.timeout or 60 + args.messages / 1000
+            timeout = args.timeout or 60 + len(messages) / 500
             print(f"stage {label} ...", flush=True)
             try:
                 result = await measure_stage(
@@ -175,6 +195,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     timeout_s=timeout,
                     broker_pid=pid,
                     label=label,
+                    order=order,
                 )
             except (RuntimeError, TimeoutError, OSError) as exc:
                 tail = getattr(stage, "log_tail", lambda: "")()
@@ -197,7 +218,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "run": prefix,
-        "messages": args.messages,
+        "input": source,
+        "messages": len(messages),
         "customers": args.customers,
         "mean_value_bytes": round(mean_size, 1),
         "partitions": 4,
@@ -214,13 +236,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark streaming stages on the broker.")
-    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--messages", type=int, default=0, help="0: whole log (synthetic 200k)")
+    parser.add_argument("--log", type=Path, help=f"event log (default {DEFAULT_LOG.name})")
+    parser.add_argument("--synthetic", action="store_true", help="seeded synthetic events")
     parser.add_argument("--stages", default="raw,faust", help="comma list: raw, faust, mod:attr")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the stage list R times")
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--warmup-s", type=float, default=20.0, help="broker warm-up (0: skip)")
-    parser.add_argument("--timeout", type=float, default=0, help="per stage (0: 60 s + N/1000)")
+    parser.add_argument("--timeout", type=float, default=0, help="per stage (0: 60 s + N/500)")
     parser.add_argument(
         "--bootstrap", default=os.environ.get("DUEWISE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     )

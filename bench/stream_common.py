@@ -180,12 +180,18 @@ class OutputCounter:
         return sum(ends.values())
 
 
-async def scan_output(bootstrap: str, topic: str, partitions: int = PARTITIONS) -> dict[str, Any]:
+async def scan_output(
+    bootstrap: str,
+    topic: str,
+    partitions: int = PARTITIONS,
+    order: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Read a topic once (after timing) for its broker stamps and its correctness.
 
     Returns count, first/last broker timestamp (ms), distinct ``seq`` values, duplicates and
     per-key order violations (a key's seq going backwards within its partition). Values that
-    are not JSON objects with ``seq`` (a future stage's decisions) are only counted.
+    are not JSON objects with ``seq`` (a future stage's decisions) are only counted. ``order``
+    (event id -> input position) stands in for ``seq`` when the input is a real event log.
     """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
@@ -207,7 +213,7 @@ async def scan_output(bootstrap: str, topic: str, partitions: int = PARTITIONS) 
                 for r in records:
                     count += 1
                     first_ts, last_ts = min(first_ts, r.timestamp), max(last_ts, r.timestamp)
-                    seq = _seq_of(r.value)
+                    seq = _seq_of(r.value, order)
                     if seq is None:
                         continue
                     if seq in seen:
@@ -230,12 +236,14 @@ async def scan_output(bootstrap: str, topic: str, partitions: int = PARTITIONS) 
         await consumer.stop()
 
 
-def _seq_of(value: bytes | None) -> int | None:
+def _seq_of(value: bytes | None, order: dict[str, int] | None = None) -> int | None:
     try:
         event = orjson.loads(value or b"")
     except orjson.JSONDecodeError:
         return None
     seq = event.get("seq") if isinstance(event, dict) else None
+    if seq is None and order is not None and isinstance(event, dict):
+        seq = order.get(event.get("event_id", ""))
     return seq if isinstance(seq, int) else None
 
 

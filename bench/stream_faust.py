@@ -56,7 +56,7 @@ def build_app(
     @app.agent(events)
     async def pass_through(stream: faust.StreamT) -> None:
         async for key, event in stream.items():
-            totals[event["customer_id"]] += event["amount_minor"]
+            totals[event["customer_id"]] += event.get("amount_minor", 0)
             await out.send(key=key, value=event)
 
     return app

@@ -94,6 +94,10 @@ class SubprocessStage:
     def argv(self, spec: StageSpec) -> list[str]:
         raise NotImplementedError
 
+    def env(self, spec: StageSpec) -> dict[str, str]:
+        """Extra environment of the process (the duewise worker is configured by DUEWISE_*)."""
+        return {}
+
     def expected_outputs(self, n: int) -> int:
         return n
 
@@ -105,7 +109,7 @@ class SubprocessStage:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env(spec)},
             )
 
     def failure(self) -> str | None:
@@ -175,6 +179,7 @@ async def measure_stage(
     timeout_s: float,
     broker_pid: int | None = None,
     label: str | None = None,
+    order: dict[str, int] | None = None,
 ) -> StageResult:
     """Fresh topics, the input written, then the stage timed until the output holds its N.
 
@@ -182,15 +187,29 @@ async def measure_stage(
     that is end to end) and stops at the first poll that sees the expected output count.
     ``steady`` is first → last output by the broker's LogAppendTime stamps: the rate once
     running, which is what the brief asks of Faust, whose start-up alone takes seconds.
+    When outputs are not one per event (duewise: decisions), the output rate is scaled by
+    events per output, which assumes outputs spread evenly over the input.
+
+    Optional stage hooks (the duewise worker uses them): ``topics(prefix)`` names its own
+    (input, output) topics; ``input_written(spec, messages)`` runs after the input is written and
+    before the clock starts (its other topics, clock records, the replay's expectation);
+    ``verify(spec)`` checks the output after the stop and its dict joins ``check`` (with ``ok``).
+    ``order`` maps event ids to input positions when the values carry no ``seq``.
     """
     n = len(messages)
     label = label or stage.name  # unique within the run: topics and groups are named after it
-    in_topic, out_topic = f"{prefix}.{label}.in", f"{prefix}.{label}.out"
+    named = getattr(stage, "topics", None)
+    in_topic, out_topic = (
+        named(f"{prefix}.{label}") if named else (f"{prefix}.{label}.in", f"{prefix}.{label}.out")
+    )
     await create_topics(bootstrap, [in_topic])
     await create_topics(bootstrap, [out_topic], config={"message.timestamp.type": "LogAppendTime"})
     produce_rate = await produce(bootstrap, in_topic, messages)
-    expected = stage.expected_outputs(n)
     spec = StageSpec(bootstrap, in_topic, out_topic, n, PARTITIONS, f"{prefix}.{label}", workdir)
+    written = getattr(stage, "input_written", None)
+    if written:
+        await written(spec, messages)
+    expected = stage.expected_outputs(n)
     counter = OutputCounter(bootstrap, out_topic)
     await counter.start()
     cpu_s = broker_cpu = None
@@ -216,7 +235,10 @@ async def measure_stage(
     finally:
         await counter.stop()
         stopped = await stage.stop()
-    check = await scan_output(bootstrap, out_topic)
+    check = await scan_output(bootstrap, out_topic, order=order)
+    verify = getattr(stage, "verify", None)
+    if verify:
+        check.update(await verify(spec))
     wall_s = (done_ms - start_ms) / 1000
     first, last = check["first_ts_ms"], check["last_ts_ms"]
     # The broker stamps a whole produce batch with one time: a span this short means nothing.
@@ -231,7 +253,7 @@ async def measure_stage(
         events_per_s=round(n / wall_s),
         startup_s=round((first - start_ms) / 1000, 3) if first is not None else None,
         steady_s=round(steady_s, 3) if steady_s else None,
-        steady_events_per_s=round((expected - 1) / steady_s) if steady_s else None,
+        steady_events_per_s=round((expected - 1) / steady_s * n / expected) if steady_s else None,
         cpu_s=round(cpu_s, 2) if cpu_s is not None else None,
         broker_cpu_s=round(broker_cpu, 2) if broker_cpu is not None else None,
         check=check,

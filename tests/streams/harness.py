@@ -7,6 +7,7 @@ way an operator's machine would lose it. Each test gets its own topic prefix and
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from streams.topics import TopicNames, ensure_topics
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DUEWISE = Path(sys.executable).with_name("duewise")
 STOP_GRACE_S = 20
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Deployment:
             env=self.env(index, web_port),
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         self.procs.append(proc)
         return proc
@@ -91,6 +94,12 @@ class Deployment:
         """Create the topics and put ``path`` into the events topic, clock records included."""
         await ensure_topics(self.settings)
         return await produce_file(self.settings, path, self.topics.events)
+
+
+def _die_with_parent() -> None:
+    """In the child: be SIGKILLed when the test process dies, however it dies (Linux)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:

@@ -1,0 +1,288 @@
+"""Decision latency of one duewise worker at a fixed input rate, and its memory over the run.
+
+**What is measured.** A decision is not caused by the wall clock of a benchmark but by an input
+record: in ``event`` clock mode a partition's time is the largest ``occurred_at`` it has seen,
+and a decision due at time D (``decided_at``) is released by the first record of its partition
+whose ``occurred_at`` (running maximum) reaches D, or is made by the event itself at its time.
+So the latency of a decision is **receipt of the decision by a consumer of the audit topic minus
+the producer's send time of the record that released it** (both wall clocks of this process).
+The releasing record is found by bisecting the partition's sent records by time; the audit is
+partitioned by customer like the input, so the decision's partition is its customer's. A second
+figure uses the audit's broker stamp (``LogAppendTime``) instead of consumer receipt.
+
+Why not ``wall`` mode: with the wall clock, decisions fall due days after the events that
+schedule them, so almost no record "makes" a decision and there is nothing honest to time;
+and a log from another year would make everything due at once. Event mode at 1,000 events/s
+compresses a month of the log into ~15 s, so the ladder's 06:00 batches (hundreds of customers
+at once) are part of the figure: the last decision of a batch waits for the whole batch.
+
+The producer sends the simulator log (5,000 customers x 60 months, 626,659 events, by default)
+at ``--rate`` records/s from the first line, in 10 ms ticks, keyed by customer. The worker's RSS
+is sampled every ``--rss-every`` s; "flat" means the slope after ``--warm-s`` is near zero.
+
+Usage::
+
+    .venv/bin/python -m bench.stream_latency --rate 1000 --seconds 60
+    .venv/bin/python -m bench.stream_latency --rate 1000 --seconds 600 --out stream_memory.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import os
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from bench.paths import DATA
+from bench.stream_common import (
+    PARTITIONS,
+    delete_topics_with_prefix,
+    machine,
+    new_run_prefix,
+    write_results,
+)
+from bench.stream_duewise import (
+    free_port,
+    http_get,
+    lag_of,
+    prepare_topics,
+    rss_mb,
+    start_worker,
+    stop_worker,
+    wait_healthy,
+    worker_env,
+)
+from bench.stream_input import ensure_log, event_time, load_log
+
+LOG = DATA / "sim-5000c-60m-s1.jsonl"
+TICK_S = 0.01
+
+
+def pct(values: list[float], q: float) -> float | None:
+    """The q-quantile (nearest rank) of ``values``, in ms."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+def slope_mb_per_min(samples: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (seconds, MB) samples, in MB per minute."""
+    if len(samples) < 3:
+        return None
+    n = len(samples)
+    mt = sum(t for t, _ in samples) / n
+    mm = sum(m for _, m in samples) / n
+    var = sum((t - mt) ** 2 for t, _ in samples)
+    cov = sum((t - mt) * (m - mm) for t, m in samples)
+    return round(cov / var * 60, 3) if var else None
+
+
+class Audit:
+    """Consumes the audit topic from its start: per decision (partition by customer, decided_at,
+    receipt time, broker stamp)."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100
+        )
+        self.topic = topic
+        self.rows: list[tuple[bytes, float, float, float]] = []
+        self.last_receipt = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.consumer.start()
+        try:
+            tps = [TopicPartition(self.topic, p) for p in range(PARTITIONS)]
+            self.consumer.assign(tps)
+            await self.consumer.seek_to_beginning(*tps)
+            while not stop.is_set():
+                got = await self.consumer.getmany(timeout_ms=100, max_records=5000)
+                now = time.time()
+                for records in got.values():
+                    for r in records:
+                        decided = orjson.loads(r.value)["decided_at"]
+                        at = datetime.fromisoformat(decided).timestamp()
+                        self.rows.append((r.key, at, now, r.timestamp / 1000))
+                        self.last_receipt = now
+        finally:
+            await self.consumer.stop()
+
+
+async def send_paced(
+    bootstrap: str, topic: str, messages: list[tuple[bytes, bytes, float]], rate: float
+) -> tuple[dict[bytes, int], list[list[tuple[float, float]]]]:
+    """Send at ``rate``/s; returns customer -> partition and, per partition, (running max of
+    occurred_at, send time) in send order."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    sent: list[tuple[bytes, float, float, Any]] = []
+    try:
+        t0 = time.time()
+        i = 0
+        while i < len(messages):
+            due = min(len(messages), int((time.time() - t0) * rate) + 1)
+            while i < due:
+                key, value, at = messages[i]
+                now = time.time()
+                sent.append((key, at, now, await producer.send(topic, value, key=key)))
+                i += 1
+            await asyncio.sleep(TICK_S)
+        metas = await asyncio.gather(*(f for *_, f in sent))
+    finally:
+        await producer.stop()
+    where: dict[bytes, int] = {}
+    per: list[list[tuple[float, float]]] = [[] for _ in range(PARTITIONS)]
+    for (key, at, now, _), meta in zip(sent, metas, strict=True):
+        where[key] = meta.partition
+        rows = per[meta.partition]
+        rows.append((max(at, rows[-1][0]) if rows else at, now))
+    return where, per
+
+
+def latencies(
+    rows: list[tuple[bytes, float, float, float]],
+    where: dict[bytes, int],
+    per: list[list[tuple[float, float]]],
+    skip_until: float,
+) -> dict[str, Any]:
+    """Attribute each decision to its releasing record and summarise (see module docstring)."""
+    times = [[at for at, _ in p] for p in per]
+    receipt: list[float] = []
+    stamped: list[float] = []
+    unattributed = negative = 0
+    for key, decided, received, stamp in rows:
+        p = where.get(key)
+        idx = bisect.bisect_left(times[p], decided) if p is not None else -1
+        if p is None or idx >= len(times[p]):
+            unattributed += 1
+            continue
+        sent_at = per[p][idx][1]
+        if sent_at < skip_until:
+            continue
+        negative += received < sent_at
+        receipt.append(received - sent_at)
+        stamped.append(stamp - sent_at)
+    return {
+        "decisions": len(rows),
+        "measured": len(receipt),
+        "unattributed": unattributed,
+        "negative": negative,
+        "receipt_ms": {q: pct(receipt, v) for q, v in (("p50", 0.5), ("p99", 0.99))}
+        | {"max": pct(receipt, 1.0)},
+        "broker_stamp_ms": {q: pct(stamped, v) for q, v in (("p50", 0.5), ("p99", 0.99))}
+        | {"max": pct(stamped, 1.0)},
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the worker, send at the rate, sample RSS, measure; delete everything after."""
+    log = args.log or ensure_log(LOG, months=60)
+    count = int(args.rate * args.seconds)
+    loaded = load_log(log, count)
+    messages = [(k, v, event_time(v).timestamp()) for k, v in loaded]
+    prefix = new_run_prefix() + ".lat"
+    workdir = Path(tempfile.mkdtemp(prefix="duewise-latency-"))
+    port = free_port()
+    env = worker_env(args.bootstrap, prefix, workdir / "state", "event", port)
+    rss: list[tuple[float, float]] = []
+    proc = None
+    try:
+        await prepare_topics(env)
+        proc = start_worker(env, workdir / "worker.log")
+        ready_s = await wait_healthy(port, proc)
+        audit, stop = Audit(args.bootstrap, f"{prefix}.audit"), asyncio.Event()
+        consumer = asyncio.create_task(audit.run(stop))
+        await asyncio.sleep(2)  # consumer positioned
+        t0 = time.time()
+
+        async def sample() -> None:
+            while not stop.is_set():
+                mb = rss_mb(proc.pid)
+                if mb is not None:
+                    rss.append((time.time() - t0, mb))
+                await asyncio.sleep(args.rss_every)
+
+        sampler = asyncio.create_task(sample())
+        where, per = await send_paced(args.bootstrap, f"{prefix}.events", messages, args.rate)
+        send_s = time.time() - t0
+        metrics: bytes | None = None
+        drain_until = time.time() + args.drain_s  # until the worker's lag is 0, then 3 s quiet
+        while time.time() < drain_until:
+            metrics = await asyncio.to_thread(http_get, port, "/metrics/")
+            quiet = time.time() - max(audit.last_receipt, t0 + send_s) >= 3
+            if quiet and lag_of(metrics) == 0:
+                break
+            await asyncio.sleep(1)
+        lag_left = lag_of(metrics)
+        stop.set()
+        await asyncio.gather(consumer, sampler)
+    finally:
+        killed = stop_worker(proc) if proc is not None else False
+        await delete_topics_with_prefix(args.bootstrap, prefix)
+        shutil.rmtree(workdir, ignore_errors=True)
+    lat = latencies(audit.rows, where, per, t0 + args.skip_s)
+    after = [(t, m) for t, m in rss if t >= args.warm_s]
+    mems = [m for _, m in rss]
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "log": log.name,
+        "rate": args.rate,
+        "events": len(messages),
+        "send_s": round(send_s, 1),
+        "achieved_rate": round(len(messages) / send_s),
+        "worker_ready_s": round(ready_s, 1),
+        "lag_left_at_end": lag_left,
+        "skip_s": args.skip_s,
+        "latency": lat,
+        "rss_mb": {
+            "start": round(mems[0], 1) if mems else None,
+            "end": round(mems[-1], 1) if mems else None,
+            "max": round(max(mems), 1) if mems else None,
+            "slope_after_warm_mb_per_min": slope_mb_per_min(after),
+            "warm_s": args.warm_s,
+            "samples": [(round(t), round(m, 1)) for t, m in rss],
+        },
+        "worker_metrics": (metrics or b"").decode().splitlines()[-16:],
+        "worker_sigkilled": killed,
+        "machine": machine(),
+        "load_avg_at_end": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="duewise decision latency and memory.")
+    parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to send")
+    parser.add_argument("--log", type=Path, help=f"event log (default {LOG.name})")
+    parser.add_argument("--skip-s", type=float, default=5.0, help="ignore the first seconds")
+    parser.add_argument("--drain-s", type=float, default=300.0, help="max wait for lag 0")
+    parser.add_argument("--rss-every", type=float, default=10.0, help="RSS sample period, s")
+    parser.add_argument("--warm-s", type=float, default=120.0, help="slope after this, s")
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--out", default="stream_latency.json", help="file in bench/results")
+    args = parser.parse_args(argv)
+    doc = asyncio.run(run(args))
+    lat, mem = doc["latency"], doc["rss_mb"]
+    print(
+        f"{doc['events']:,} events at {doc['achieved_rate']}/s; {lat['measured']:,} decisions:"
+        f" p50 {lat['receipt_ms']['p50']} ms, p99 {lat['receipt_ms']['p99']} ms,"
+        f" max {lat['receipt_ms']['max']} ms (broker stamp p99 {lat['broker_stamp_ms']['p99']});"
+        f" RSS start {mem['start']} end {mem['end']} max {mem['max']} MB,"
+        f" slope {mem['slope_after_warm_mb_per_min']} MB/min after {mem['warm_s']:.0f} s"
+    )
+    print(f"wrote {write_results(doc, args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
