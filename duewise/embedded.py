@@ -16,14 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from engine import EngineContext, StepResult, advance, step
-from engine.reducer import Notice
+from engine.reducer import DEAD_LETTER_NOTICES, Notice
 from engine.state import CustomerState
 from schemas.codec import decode_event
 from schemas.events import EventBase
 from schemas.outbound import Decision, Outcome
-
-DEAD_LETTER_NOTICES = frozenset({"parked_expired", "parked_evicted"})
-"""Notices whose event could not be applied and must be kept in the dead-letter stream."""
 
 
 def _order(decisions: Iterable[Decision]) -> list[Decision]:

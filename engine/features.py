@@ -5,7 +5,9 @@ would pay soon anyway (how overdue, how they paid before, whether payday is near
 message would reach them (reachable channels, whether they opened the last one), and on how
 much pressure they already had (contacts so far, days since the last). The customer's history
 is computed from their own closed invoices, so a forgetful payer (late, but paying once
-reminded) looks different from one who pays late whatever happens.
+reminded) looks different from one who pays late whatever happens. Old closed invoices leave
+the live state (:mod:`engine.archive`); the history reads the archive's summaries of them too,
+so it is the same as if every invoice were still there.
 
 Every feature is a plain float under a stable key in a fixed order (:data:`FEATURE_KEYS`), so
 the same state and instant always give the same vector, in every runtime. Only ids and numbers:
@@ -86,22 +88,46 @@ def days_to_payday(today: date, payday: int = PAYDAY) -> int:
     return (date(year, month, payday) - today).days
 
 
+PaidRow = tuple[date, str, datetime, bool]
+"""One paid invoice as the history reads it: due date, invoice id, closed at, contacted."""
+
+
+def answered_by(contact: ContactRecord, paid_at: datetime) -> bool:
+    """Whether the payment that closed the contact's invoice at ``paid_at`` answered it."""
+    return contact.send_at <= paid_at <= contact.send_at + timedelta(days=ANSWER_DAYS)
+
+
+def paid_rows(customer: CustomerState, invoice_id: str, contacted: set[str]) -> list[PaidRow]:
+    """The :data:`HISTORY` most recent paid invoices by ``(due_date, invoice_id)``, oldest
+    first: live ones (except ``invoice_id``) merged with the archive's summaries.
+
+    The archive keeps its own newest :data:`HISTORY`, so the merge is exactly what sorting
+    every paid invoice ever would give.
+    """
+    rows: list[PaidRow] = [
+        (i.due_date, i.invoice_id, i.closed_at, i.invoice_id in contacted)
+        for i in customer.invoices.values()
+        if i.status is InvoiceStatus.PAID and i.invoice_id != invoice_id and i.closed_at
+    ]
+    rows.extend(
+        (h.due_date, h.invoice_id, h.closed_at, h.contacted)
+        for h in customer.archive.recent_paid
+        if h.invoice_id != invoice_id
+    )
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return rows[-HISTORY:]
+
+
 def _history(customer: CustomerState, invoice_id: str, contacted: set[str]) -> list[float]:
     """Years of history (count / 12), share paid late, mean lateness in months, share paid
     after a contact, share of late payments made in the days after a payday (money that
     waits for the salary: such a customer needs time or a plan, not a louder reminder)."""
-    paid = [
-        i
-        for i in customer.invoices.values()
-        if i.status is InvoiceStatus.PAID and i.invoice_id != invoice_id and i.closed_at
-    ]
-    paid.sort(key=lambda i: (i.due_date, i.invoice_id))
-    recent = paid[-HISTORY:]
+    recent = paid_rows(customer, invoice_id, contacted)
     if not recent:
         return [0.0, 0.0, 0.0, 0.0, 0.0]
     tz = customer.timezone
-    closed = [local_date(i.closed_at, tz) for i in recent]  # type: ignore[arg-type]
-    late = [max(0, (day - i.due_date).days) for day, i in zip(closed, recent, strict=True)]
+    closed = [local_date(r[2], tz) for r in recent]
+    late = [max(0, (day - r[0]).days) for day, r in zip(closed, recent, strict=True)]
     n = len(recent)
     after_payday = sum(
         d > 0 and PAYDAY <= day.day <= PAYDAY + 3 for d, day in zip(late, closed, strict=True)
@@ -110,7 +136,7 @@ def _history(customer: CustomerState, invoice_id: str, contacted: set[str]) -> l
         n / HISTORY,
         sum(d > 0 for d in late) / n,
         min(sum(late) / n, DAYS_CAP) / MONTH,
-        sum(i.invoice_id in contacted for i in recent) / n,
+        sum(r[3] for r in recent) / n,
         after_payday / n,
     ]
 
@@ -119,12 +145,13 @@ def _answered(customer: CustomerState, invoice_id: str) -> list[float]:
     """Per channel, how often a contact on it was followed by payment within a week.
 
     People read some channels and ignore others; which one works for a customer shows in
-    their own history. Smoothed towards one half: ``(answered + 0.5) / (contacts + 1)``, so a
-    channel never tried reads as unknown rather than as hopeless.
+    their own history (live contacts plus the archive's counts). Smoothed towards one half:
+    ``(answered + 0.5) / (contacts + 1)``, so a channel never tried reads as unknown rather
+    than as hopeless.
     """
-    window = timedelta(days=ANSWER_DAYS)
-    tried = dict.fromkeys(CHANNELS, 0)
-    answered = dict.fromkeys(CHANNELS, 0)
+    archive = customer.archive
+    tried = {ch: archive.tried.get(ch, 0) for ch in CHANNELS}
+    answered = {ch: archive.answered.get(ch, 0) for ch in CHANNELS}
     for c in customer.contacts:
         if c.channel is None or c.invoice_id == invoice_id:
             continue
@@ -132,7 +159,7 @@ def _answered(customer: CustomerState, invoice_id: str) -> list[float]:
         if paid is None or paid.status is not InvoiceStatus.PAID or paid.closed_at is None:
             continue
         tried[c.channel] += 1
-        answered[c.channel] += c.send_at <= paid.closed_at <= c.send_at + window
+        answered[c.channel] += answered_by(c, paid.closed_at)
     return [(answered[ch] + 0.5) / (tried[ch] + 1) for ch in CHANNELS]
 
 

@@ -4,7 +4,10 @@ It never decides anything; deciding is :mod:`engine.decide`. It is total: every 
 leads to a new state plus zero or more :class:`Notice` records for things a human should know
 (a duplicate ignored, an early payment held, a held event expired). Events scoped to an invoice
 that has not arrived yet are parked and replayed when it does, so out-of-order input is
-reconciled rather than dropped.
+reconciled rather than dropped. An event about an archived invoice or payment
+(:mod:`engine.archive`) cannot be applied any more: a re-issue or a repeated payment is ignored
+as before, anything else becomes an ``archived_unapplied`` notice carrying the event, for the
+dead-letter path.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from schemas.enums import CallOutcome, DisputeOutcome
 SEEN_IDS_KEPT = 256
 PARKED_MAX = 64
 PARKED_TTL = timedelta(days=120)
+ARCHIVED_UNAPPLIED = "archived_unapplied"
+DEAD_LETTER_NOTICES = frozenset({"parked_expired", "parked_evicted", ARCHIVED_UNAPPLIED})
+"""Notices whose event could not be applied: the shells keep them in the dead-letter stream."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +57,19 @@ class _ParkedError(Exception):
         self.invoice_id = invoice_id
 
 
+class _ArchivedError(Exception):
+    """Raised inside a handler when the event names an archived invoice or payment."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 def _invoice(state: CustomerState, invoice_id: str) -> InvoiceState:
     invoice = state.invoices.get(invoice_id)
     if invoice is None:
+        if invoice_id in state.archive.invoice_ids:
+            raise _ArchivedError(f"invoice {invoice_id} is archived")
         raise _ParkedError(invoice_id)
     return invoice
 
@@ -71,7 +87,7 @@ def _touch_all(state: CustomerState, at: datetime) -> None:
 
 
 def _invoice_issued(state: CustomerState, e: ev.InvoiceIssued, out: list[Notice]) -> None:
-    if e.invoice_id in state.invoices:
+    if e.invoice_id in state.invoices or e.invoice_id in state.archive.invoice_ids:
         out.append(Notice("invoice_reissued_ignored", e.event_id, e.invoice_id))
         return
     invoice = InvoiceState(
@@ -119,8 +135,11 @@ def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState
     """The invoice a payment names: by invoice id, by a bare invoice number used as reference,
     or by our reference ``INV.STEP``. An invoice id that is not known yet parks the payment; a
     reference that names no known invoice is not ours (we only make references for invoices we
-    know), so the payment is allocated oldest first."""
+    know), so the payment is allocated oldest first. A closed invoice takes nothing, so one
+    that is archived (closed long ago) is no target either: oldest first again."""
     if e.invoice_id is not None:
+        if e.invoice_id in state.archive.invoice_ids:
+            return None
         return _invoice(state, e.invoice_id)
     reference = e.payment_reference
     if reference is None:
@@ -132,7 +151,7 @@ def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState
 
 
 def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Notice]) -> None:
-    if e.payment_id in state.payments:
+    if e.payment_id in state.payments or e.payment_id in state.archive.payment_ids:
         out.append(Notice("payment_repeated_ignored", e.event_id, e.payment_id))
         return
     target = _payment_target(state, e)
@@ -153,6 +172,9 @@ def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Not
 
 def _payment_reversed(state: CustomerState, e: ev.PaymentReversed, out: list[Notice]) -> None:
     payment = state.payments.get(e.payment_id)
+    if payment is None and e.payment_id in state.archive.payment_ids:
+        # what it paid was closed and archived long ago: a person must look at it
+        raise _ArchivedError(f"payment {e.payment_id} is archived")
     if payment is None or payment.reversed:
         out.append(Notice("reversal_unmatched", e.event_id, e.payment_id))
         return
@@ -319,6 +341,9 @@ def _dispatch(state: CustomerState, event: ev.EventBase, out: list[Notice]) -> N
         _HANDLERS[type(event)](state, event, out)
     except _ParkedError as parked:
         _park(state, event, parked.invoice_id, out)
+    except _ArchivedError as archived:
+        raw = encode_event(event).decode()
+        out.append(Notice(ARCHIVED_UNAPPLIED, event.event_id, archived.detail, raw))
 
 
 def apply_event(

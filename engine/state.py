@@ -168,8 +168,44 @@ class PendingOutcome(_State):
         return min(self.payment_at, self.churn_at)
 
 
+class PaidSummary(_State):
+    """An archived paid invoice, reduced to what the payment-history features read.
+
+    ``closed_at`` stays an instant (not a local date or a lateness in days) because the
+    features turn it into a local date in the customer's *current* time zone, which a later
+    event may change.
+    """
+
+    invoice_id: str
+    due_date: date
+    closed_at: datetime
+    contacted: bool = False
+
+
+class Archive(_State):
+    """What the customer's archived past still contributes (see :mod:`engine.archive`).
+
+    ``invoice_ids``/``payment_ids`` are tombstones: a late event naming an archived invoice
+    or payment is recognised (a re-issue or a repeated payment is still ignored, anything
+    else goes to the dead-letter path) instead of being taken for new. ``recent_paid`` is
+    the newest archived paid invoices by ``(due_date, invoice_id)``, at most
+    :data:`engine.features.HISTORY`; ``tried``/``answered`` count, per channel, the archived
+    contacts on paid invoices and those answered by a payment within the features' window.
+    """
+
+    invoice_ids: list[str] = Field(default_factory=list)
+    payment_ids: list[str] = Field(default_factory=list)
+    recent_paid: list[PaidSummary] = Field(default_factory=list)
+    tried: dict[Channel, int] = Field(default_factory=dict)
+    answered: dict[Channel, int] = Field(default_factory=dict)
+
+
 class CustomerState(_State):
-    """Everything the engine knows about one customer."""
+    """Everything the engine knows about one customer.
+
+    ``invoices``, ``payments`` and ``contacts`` hold the live ledger; closed invoices leave it
+    for ``archive`` once nothing can need them any more, so the state stays bounded.
+    """
 
     customer_id: str
     timezone: str = "Europe/Stockholm"
@@ -188,6 +224,7 @@ class CustomerState(_State):
     parked: list[ParkedEvent] = Field(default_factory=list)
     pending: list[PendingOutcome] = Field(default_factory=list)
     seen_event_ids: list[str] = Field(default_factory=list)
+    archive: Archive = Field(default_factory=Archive)
     last_event_at: datetime | None = None
     erased_at: datetime | None = None
 

@@ -10,6 +10,10 @@ every runtime.
 
 Every decision point is also kept as a pending training example; :func:`advance` emits the
 outcomes whose labels have resolved by ``now`` (:mod:`engine.outcomes`), as data.
+
+After an event, closed invoices that nothing can need any more leave the live state for its
+archive (:mod:`engine.archive`), at the customer's present: event time, so both runtimes archive
+alike. :func:`advance` alone never archives, since the streaming shell calls it on a wall clock.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.archive import ArchiveConfig, archive_closed
 from engine.decide import decide
 from engine.guardrails import RulePack
 from engine.outcomes import OutcomeConfig, resolve_due
@@ -32,13 +37,14 @@ MAX_DECISIONS_PER_ADVANCE = 64
 
 @dataclass(frozen=True, slots=True)
 class EngineContext:
-    """What stays fixed while events flow: the policy, the rule pack, the seed and the clocks
-    of the outcomes."""
+    """What stays fixed while events flow: the policy, the rule pack, the seed, the clocks
+    of the outcomes and how long closed invoices stay live."""
 
     policy: Policy
     pack: RulePack
     seed: int = 0
     outcomes: OutcomeConfig = field(default_factory=OutcomeConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
 
 
 @dataclass(slots=True)
@@ -88,4 +94,5 @@ def step(state: CustomerState | None, event: EventBase, ctx: EngineContext) -> S
     result.decisions.extend(after.decisions)
     result.notices.extend(after.notices)
     result.outcomes.extend(after.outcomes)
+    archive_closed(new_state, present, ctx.archive)
     return result

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine import EngineContext, StepResult, advance, step
+from engine.reducer import DEAD_LETTER_NOTICES
 from engine.state import CustomerState
 from schemas.codec import DecodeError, decode_event, encode
 from schemas.outbound import DeadLetter, Decision
@@ -36,7 +37,6 @@ from streams.rows import decode_row, encode_row, read_header
 CONTROL_HEADER = "duewise-control"
 """Header of records that are not events: ``clock`` moves an ``event``-mode partition's clock."""
 CLOCK = b"clock"
-DEAD_LETTER_NOTICES = frozenset({"parked_expired", "parked_evicted"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
