@@ -26,14 +26,32 @@ from typing import Any
 
 import faust
 from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumerDriver
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 
 BulkHandler = Callable[[list[Any]], Awaitable[None]]
+FETCH_MAX_WAIT_MS = 20
+"""How long a fetch may wait for data. Faust fixes it at 1,500 ms; while one partition's
+records wait in the buffer, aiokafka fetches only the others, and if those are idle (the
+contacts topic, often) the fetch holds new records of the busy ones for up to that long:
+measured, decisions at 1,000 events/s took 1-2.5 s instead of milliseconds."""
+
+
+class FastFetchThread(AIOKafkaConsumerThread):  # type: ignore[misc]
+    """Faust's consumer thread with a short fetch wait (see :data:`FETCH_MAX_WAIT_MS`)."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts
+        return consumer
 
 
 class BulkConsumer(AIOKafkaConsumerDriver):  # type: ignore[misc]
     """Faust's aiokafka consumer, delivering the input topics' records in bulk."""
+
+    def _new_consumer_thread(self) -> FastFetchThread:
+        return FastFetchThread(self, loop=self.loop, beacon=self.beacon)
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - needs Kafka
         bulk: tuple[frozenset[str], BulkHandler] | None = getattr(self.app, "duewise_bulk", None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import gc
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -21,6 +23,21 @@ class Metrics:
         self.latency_counts = [0] * (len(LATENCY_BUCKETS) + 1)
         self.latency_sum = 0.0
         self.latency_n = 0
+        self.gc_seconds: Counter[int] = Counter()
+        self.gc_longest = 0.0
+        self._gc_started = 0.0
+
+    def watch_gc(self) -> None:
+        """Time the garbage collector's pauses (they stop the whole worker)."""
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_started
+        self.gc_seconds[info.get("generation", 0)] += took
+        self.gc_longest = max(self.gc_longest, took)
 
     def observe_batch(self, decisions: Iterable[Decision], latencies: Iterable[float]) -> None:
         """Count a batch's decisions by action and its records' decision latencies."""
@@ -70,4 +87,9 @@ class Metrics:
         lines.append(f'duewise_decision_latency_seconds_bucket{{le="+Inf"}} {self.latency_n}')
         lines.append(f"duewise_decision_latency_seconds_sum {self.latency_sum:.6f}")
         lines.append(f"duewise_decision_latency_seconds_count {self.latency_n}")
+        lines.append("# TYPE duewise_gc_seconds_total counter")
+        for generation, seconds in sorted(self.gc_seconds.items()):
+            lines.append(f'duewise_gc_seconds_total{{generation="{generation}"}} {seconds:.6f}')
+        lines.append("# TYPE duewise_gc_longest_pause_seconds gauge")
+        lines.append(f"duewise_gc_longest_pause_seconds {self.gc_longest:.6f}")
         return "\n".join(lines) + "\n"

@@ -166,6 +166,7 @@ def build_runtime(settings: Settings) -> Runtime:
     sink = Sink(app, table, topics.by_kind(), topics.changelog)
     decider = PartitionedDecider(context, sink.load, settings.clock, settings.state_cache)
     runtime = Runtime(settings, app, table, topics, decider, sink, models)
+    runtime.metrics.watch_gc()
     agents.register(runtime, input_topic(app, settings))
     if settings.web_enabled:
         web.register(runtime)
