@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.paths import RESULTS, ROOT
+from streams.tail import read_to_end
 
 PARTITIONS = 4
 TOPIC_PREFIX = "bench."
@@ -193,47 +194,31 @@ async def scan_output(
     are not JSON objects with ``seq`` (a future stage's decisions) are only counted. ``order``
     (event id -> input position) stands in for ``seq`` when the input is a real event log.
     """
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
-    )
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        seen: set[int] = set()
-        last_seq: dict[bytes | None, int] = {}
-        count = dups = disorder = 0
-        first_ts, last_ts = float("inf"), 0
-        pending = {tp for tp in tps if ends[tp] > 0}
-        while pending:
-            batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=20_000)
-            for tp, records in batches.items():
-                for r in records:
-                    count += 1
-                    first_ts, last_ts = min(first_ts, r.timestamp), max(last_ts, r.timestamp)
-                    seq = _seq_of(r.value, order)
-                    if seq is None:
-                        continue
-                    if seq in seen:
-                        dups += 1
-                    seen.add(seq)
-                    if last_seq.get(r.key, -1) > seq:
-                        disorder += 1
-                    last_seq[r.key] = seq
-                if records and records[-1].offset + 1 >= ends[tp]:
-                    pending.discard(tp)
-        return {
-            "count": count,
-            "distinct_seq": len(seen),
-            "duplicates": dups,
-            "order_violations": disorder,
-            "first_ts_ms": first_ts if count else None,
-            "last_ts_ms": last_ts if count else None,
-        }
-    finally:
-        await consumer.stop()
+    seen: set[int] = set()
+    last_seq: dict[bytes | None, int] = {}
+    count = dups = disorder = 0
+    first_ts, last_ts = float("inf"), 0
+    async for _, records in read_to_end({"bootstrap_servers": bootstrap}, topic, partitions):
+        for r in records:
+            count += 1
+            first_ts, last_ts = min(first_ts, r.timestamp), max(last_ts, r.timestamp)
+            seq = _seq_of(r.value, order)
+            if seq is None:
+                continue
+            if seq in seen:
+                dups += 1
+            seen.add(seq)
+            if last_seq.get(r.key, -1) > seq:
+                disorder += 1
+            last_seq[r.key] = seq
+    return {
+        "count": count,
+        "distinct_seq": len(seen),
+        "duplicates": dups,
+        "order_violations": disorder,
+        "first_ts_ms": first_ts if count else None,
+        "last_ts_ms": last_ts if count else None,
+    }
 
 
 def _seq_of(value: bytes | None, order: dict[str, int] | None = None) -> int | None:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from bench.paths import DATA
 from bench.stream_common import PARTITIONS, Message
+from streams import tail
 
 DEFAULT_LOG = DATA / "sim-5000c-12m-s1.jsonl"
 DUEWISE = Path(sys.executable).with_name("duewise")
@@ -115,26 +116,7 @@ def compare_audit(expected: dict[str, bytes], got: list[bytes]) -> dict[str, Any
 
 async def read_values(bootstrap: str, topic: str, partitions: int = PARTITIONS) -> list[bytes]:
     """Every value in ``topic`` now, partition by partition, in offset order."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
-    )
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        values: list[bytes] = []
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        while remaining:
-            got = await consumer.getmany(*remaining, timeout_ms=1000, max_records=20_000)
-            for tp, records in got.items():
-                values.extend(r.value or b"" for r in records if r.offset < ends[tp])
-                if records and records[-1].offset >= ends[tp] - 1:
-                    remaining.discard(tp)
-        return values
-    finally:
-        await consumer.stop()
+    return await tail.read_values({"bootstrap_servers": bootstrap}, topic, partitions)
 
 
 async def send_clock(bootstrap: str, topic: str, at: datetime) -> int:

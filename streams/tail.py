@@ -7,7 +7,8 @@ so tailing never takes partitions away from a notifier or another tail.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -58,3 +59,41 @@ async def tail(
 def tail_sync(settings: Settings, topic: str, **kwargs: object) -> int:
     """:func:`tail` for callers without an event loop."""
     return asyncio.run(tail(settings, topic, **kwargs))  # type: ignore[arg-type]
+
+
+async def read_to_end(
+    options: dict[str, Any], topic: str, partitions: int
+) -> AsyncIterator[tuple[int, list[Any]]]:
+    """Every record ``topic`` holds now, as (partition, records) batches in offset order.
+
+    For checks and tools that want a topic's content at one moment (tests, benchmarks): it stops
+    at the end offsets read when it starts. ``options`` are aiokafka client options.
+    """
+    consumer = AIOKafkaConsumer(
+        enable_auto_commit=False, max_partition_fetch_bytes=4 << 20, **options
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        pending = {tp for tp in tps if ends[tp] > 0}
+        while pending:
+            got = await consumer.getmany(*pending, timeout_ms=1000, max_records=20_000)
+            for tp, records in got.items():
+                kept = [r for r in records if r.offset < ends[tp]]
+                if records and records[-1].offset >= ends[tp] - 1:
+                    pending.discard(tp)
+                if kept:
+                    yield tp.partition, kept
+    finally:
+        await consumer.stop()
+
+
+async def read_values(options: dict[str, Any], topic: str, partitions: int) -> list[bytes]:
+    """Every value ``topic`` holds now, partition by partition, in offset order."""
+    values: list[bytes] = []
+    async for _, records in read_to_end(options, topic, partitions):
+        values.extend(r.value or b"" for r in records)
+    return values

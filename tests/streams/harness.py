@@ -18,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from duewise.settings import Settings
 from streams.produce import ProduceSummary, produce_file
+from streams.tail import read_values
 from streams.topics import TopicNames, ensure_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -116,24 +115,7 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 async def read_topic(bootstrap: str, topic: str, partitions: int) -> list[bytes]:
     """Every value in ``topic`` now, partition by partition, in offset order."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        values: list[bytes] = []
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        while remaining:
-            got = await consumer.getmany(timeout_ms=1000)
-            for tp, records in got.items():
-                values.extend(r.value or b"" for r in records if r.offset < ends[tp])
-                if records and records[-1].offset >= ends[tp] - 1:
-                    remaining.discard(tp)
-        return values
-    finally:
-        await consumer.stop()
+    return await read_values({"bootstrap_servers": bootstrap}, topic, partitions)
 
 
 async def wait_until(
