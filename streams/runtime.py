@@ -26,7 +26,8 @@ from streams.rows import read_header
 from streams.sink import Sink
 from streams.topics import TopicNames
 
-EXPLANATIONS_KEPT = 100_000
+EXPLANATIONS_KEPT = 20_000
+"""Latest decisions kept for /explain (about 1.5 KB each): recent invoices, bounded memory."""
 
 
 def now_utc() -> datetime:
