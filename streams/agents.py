@@ -68,15 +68,14 @@ async def keep_running(run: Callable[[], Awaitable[None]], what: str) -> None:
 def register(runtime: Runtime, inputs: Any) -> None:
     """Attach the decider agent, the wall-clock timer, the learner, the model follower and the
     rebalance hooks to the app."""
-    from streams.runtime import inbound
+    from streams.follower import ModelFollower
+    from streams.learner import LearnerService
 
     app, settings = runtime.app, runtime.settings
 
     async def decide(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, settings.batch_within):
-            records = [inbound(event.message) for event in events]
-            stamps = [event.message.timestamp for event in events]
-            await complete(runtime.run_batch(records, stamps), "a batch")
+            await complete(runtime.run_messages([e.message for e in events]), "a batch")
 
     # The agent subscribes the input topics (and checks the table is co-partitioned with them)
     # in both modes; with bulk ingestion the consumer hands the records to the decider directly.
@@ -84,9 +83,7 @@ def register(runtime: Runtime, inputs: Any) -> None:
     if settings.ingest == "bulk":
 
         async def decide_bulk(messages: list[Any]) -> None:
-            records = [inbound(message) for message in messages]
-            stamps = [message.timestamp for message in messages]
-            await complete(runtime.run_batch(records, stamps), "a batch")
+            await complete(runtime.run_messages(messages), "a batch")
 
         app.deliver_in_bulk(frozenset(runtime.topics.inputs), decide_bulk)
 
@@ -100,13 +97,14 @@ def register(runtime: Runtime, inputs: Any) -> None:
     if settings.learner:
 
         async def learn() -> None:
-            await keep_running(lambda: runtime.learner_service().run(), "the learner")
+            await keep_running(lambda: LearnerService(settings).run(), "the learner")
 
         app.task(learn)
     if settings.policy == "learned":
 
         async def follow() -> None:
-            await keep_running(lambda: runtime.model_follower().run(), "the model follower")
+            follower = ModelFollower(settings, runtime.models)
+            await keep_running(follower.run, "the model follower")
 
         app.task(follow)
 

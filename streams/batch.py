@@ -69,6 +69,8 @@ class Batch:
     outputs: list[Outbound] = field(default_factory=list)
     rows: dict[str, tuple[int, bytes | None]] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
+    latest: dict[str, bytes] = field(default_factory=dict)
+    """Each invoice's last decision of the batch, encoded (for explanations)."""
 
 
 class PartitionedDecider:
@@ -217,6 +219,7 @@ class PartitionedDecider:
             if decision.actionable:
                 batch.outputs.append(Outbound("decisions", key, value))
             batch.decisions.append(decision)
+            batch.latest[decision.invoice_id] = value
         for outcome in result.outcomes:
             batch.outputs.append(Outbound("outcomes", key, encode(outcome)))
         for notice in result.notices:

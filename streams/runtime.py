@@ -18,7 +18,6 @@ import faust
 from duewise.bootstrap import build_context, build_policy
 from duewise.settings import Settings
 from engine.valuation import ModelHandle
-from schemas.codec import encode
 from streams.app import build_app, build_table, input_topic
 from streams.batch import CONTROL_HEADER, Batch, Inbound, PartitionedDecider
 from streams.metrics import Metrics
@@ -73,11 +72,14 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
-    learner: Any = None
-    follower: Any = None
+
+    async def run_messages(self, messages: list[Any]) -> Batch:
+        """Decide on a batch of Faust messages (bulk-delivered or taken by the agent)."""
+        records = [inbound(message) for message in messages]
+        return await self.run_batch(records, [message.timestamp for message in messages])
 
     async def run_batch(self, records: list[Inbound], stamps: list[float]) -> Batch:
-        """Decide on one taken batch and send its results; ``stamps``: record times (s)."""
+        """Decide on one batch and send its results; ``stamps``: record times (s)."""
         async with self.lock:
             now = now_utc() if self.settings.clock == "wall" else None
             batch = self.decider.process(records, now)
@@ -121,20 +123,6 @@ class Runtime:
             ]
             self.decider.adopt(rows)
 
-    def learner_service(self) -> Any:
-        """The deployment's learner; only the worker that owns the outcomes partition learns."""
-        from streams.learner import LearnerService
-
-        self.learner = LearnerService(self.settings)
-        return self.learner
-
-    def model_follower(self) -> Any:
-        """Swaps published models into this worker's deciders."""
-        from streams.follower import ModelFollower
-
-        self.follower = ModelFollower(self.settings, self.models)
-        return self.follower
-
     def lag(self) -> dict[str, int]:
         """Records not yet processed per input partition this worker owns."""
         consumer = self.app.consumer
@@ -148,9 +136,9 @@ class Runtime:
         return lag
 
     def _remember(self, batch: Batch) -> None:
-        for decision in batch.decisions:
-            self.explanations.pop(decision.invoice_id, None)
-            self.explanations[decision.invoice_id] = encode(decision)
+        for invoice_id, value in batch.latest.items():
+            self.explanations.pop(invoice_id, None)
+            self.explanations[invoice_id] = value
         while len(self.explanations) > EXPLANATIONS_KEPT:
             self.explanations.popitem(last=False)
 
