@@ -72,13 +72,23 @@ class World:
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
         self.customers: dict[str, CustomerModel] = {}
+        self.erasures: dict[str, tuple[datetime, set[str]]] = {}
 
     def apply(self, event: ev.EventBase) -> None:
-        """Apply one event as the engine would see it (duplicates ignored, erasure resets)."""
+        """Apply one event as the engine would see it: duplicates ignored; an erasure resets the
+        customer but keeps the event ids seen, and events from no later than the erasure are
+        ignored (the engine's tombstone, ``engine.reducer.apply_event``)."""
+        cid = event.customer_id
         if isinstance(event, ev.CustomerErased):
-            self.customers.pop(event.customer_id, None)
+            gone = self.customers.pop(cid, None)
+            before = self.erasures.get(cid, (None, set()))[1]
+            seen = (gone.seen if gone else set()) | before | {event.event_id}
+            self.erasures[cid] = (event.occurred_at, seen)
             return
-        customer = self.customers.setdefault(event.customer_id, CustomerModel())
+        erased_at, seen_before = self.erasures.get(cid, (None, set()))
+        if event.event_id in seen_before or (erased_at and event.occurred_at <= erased_at):
+            return
+        customer = self.customers.setdefault(cid, CustomerModel())
         if event.event_id in customer.seen:
             return
         customer.seen.add(event.event_id)

@@ -19,7 +19,7 @@ The determinism properties live in ``test_determinism.py``.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +31,8 @@ from engine.guardrails import Candidate, RulePack, evaluate
 from engine.policies import LadderPolicy
 from engine.policies.base import Choice, DecisionContext
 from engine.state import CustomerState, InvoiceState
+from schemas import events as ev
+from schemas.enums import DebtorKind, PaymentMethod
 from schemas.events import EventBase
 from schemas.outbound import Decision
 
@@ -138,3 +140,47 @@ def test_a_ladder_that_reminds_before_the_due_date_holds_too(events: list[EventB
     assert len(recorder.inner.config.levels) == 4
     check_run(events, tagged, pack)
     check_against_guardrails([d for _, d in tagged], recorder, pack)
+
+
+def test_an_event_at_the_instant_of_an_erasure_is_ignored_like_the_engine_does() -> None:
+    """Found by the property above: a dispute stamped with the erasure's own time is dropped
+    by the engine's tombstone, so a later invoice is dunned; the model must agree."""
+    events: list[EventBase] = [
+        ev.CustomerErased(
+            event_id="p1-e18",
+            occurred_at=datetime(2026, 11, 28, 6, 14, tzinfo=UTC),
+            customer_id="p1",
+            schema_version=1,
+            source="prop",
+            type="customer_erased",
+        ),
+        ev.DisputeOpened(
+            event_id="p1-e19",
+            occurred_at=datetime(2026, 11, 28, 6, 14, tzinfo=UTC),
+            customer_id="p1",
+            schema_version=1,
+            source="prop",
+            type="dispute_opened",
+            invoice_id="p1-i2",
+        ),
+        ev.InvoiceIssued(
+            event_id="p1-e26",
+            occurred_at=datetime(2026, 11, 28, 6, 21, tzinfo=UTC),
+            customer_id="p1",
+            schema_version=1,
+            source="prop",
+            type="invoice_issued",
+            invoice_id="p1-i2",
+            amount_minor=150000,
+            currency="SEK",
+            issue_date=date(2026, 11, 28),
+            due_date=date(2026, 11, 28),
+            timezone="Europe/Stockholm",
+            payment_methods=[PaymentMethod.SWISH, PaymentMethod.CARD, PaymentMethod.BANK_GIRO],
+            debtor_kind=DebtorKind.CONSUMER,
+            reminder_fee_agreed=False,
+        ),
+    ]
+    tagged, _, pack = run_recorded(events)
+    assert [d.action.value for _, d in tagged if d.actionable][:1] == ["remind"]
+    check_run(events, tagged, pack)
