@@ -28,11 +28,21 @@ from engine.outcomes import OutcomeConfig, resolve_due
 from engine.policies.base import Policy
 from engine.reducer import Notice, apply_event
 from engine.schedule import reschedule, reschedule_all
-from engine.state import CustomerState
+from engine.state import CustomerState, InvoiceState
 from schemas.events import EventBase
 from schemas.outbound import Decision, Outcome
 
-MAX_DECISIONS_PER_ADVANCE = 64
+MAX_POINTS_PER_INSTANT = 8
+"""Decisions one invoice may take at one instant before :func:`advance` parks it.
+
+A policy whose next point never moves forward in time (the "restless" bug a learned policy
+could have) would otherwise decide for ever at one instant. Counted per invoice and instant, not
+per call, so the guard fires at the same decision however often the clock is advanced: a cap on
+decisions per call made the decisions depend on the timer's rhythm (a customer with 14 open
+invoices and two quiet months legitimately needs 77)."""
+
+MAX_DECISIONS_PER_ADVANCE = 10_000
+"""A safety net for a policy that moves forward in tiny steps; no ladder comes near it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,7 @@ def advance(state: CustomerState, now: datetime, ctx: EngineContext) -> StepResu
     """Make every decision due at or before ``now``, earliest first (ties by invoice id), then
     emit the outcomes resolved by ``now``."""
     result = StepResult(state)
+    streak: tuple[str, datetime | None, int] = ("", None, 0)  # invoice, instant, decisions
     for _ in range(MAX_DECISIONS_PER_ADVANCE):
         due = [i for i in state.invoices.values() if i.next_at is not None and i.next_at <= now]
         if not due:
@@ -72,12 +83,27 @@ def advance(state: CustomerState, now: datetime, ctx: EngineContext) -> StepResu
         decision = decide(state, invoice, at, ctx.policy, ctx.pack, ctx.seed, ctx.outcomes)
         result.decisions.append(decision)
         reschedule(state, invoice, ctx.policy)
+        streak = _streak(streak, invoice, at)
+        if streak[2] >= MAX_POINTS_PER_INSTANT and invoice.next_at == at:
+            invoice.next_at = None  # until an event about this customer reschedules it
+            detail = f"{invoice.invoice_id}: {streak[2]} decisions at {at.isoformat()}"
+            result.notices.append(Notice("decision_loop_guard", "", detail))
     else:
         detail = f"more than {MAX_DECISIONS_PER_ADVANCE} decisions due"
         result.notices.append(Notice("decision_loop_guard", "", detail))
     if state.pending:
         result.outcomes = resolve_due(state, now)
     return result
+
+
+def _streak(
+    streak: tuple[str, datetime | None, int], invoice: InvoiceState, at: datetime
+) -> tuple[str, datetime | None, int]:
+    """Count consecutive decisions of one invoice at one instant (the next one is the same
+    invoice again exactly when its next point did not move, being the earliest due)."""
+    if streak[0] == invoice.invoice_id and streak[1] == at:
+        return (streak[0], at, streak[2] + 1)
+    return (invoice.invoice_id, at, 1)
 
 
 def step(state: CustomerState | None, event: EventBase, ctx: EngineContext) -> StepResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,6 +20,7 @@ from duewise.replay import ReplaySinks, replay_file
 from schemas.codec import decode_decision
 from schemas.events import EventBase
 from schemas.outbound import Decision
+from tests import builders as b
 
 from .builder import utc
 from .drive import decode_lines, drive, lines
@@ -71,6 +72,19 @@ def test_golden_log_with_a_tick_every_hour_decides_the_same() -> None:
         at += timedelta(hours=1, minutes=1)
     plain = [d for _, d in drive(build_engine(), events, end)]
     ticked = [d for _, d in drive(build_engine(), events, end, ticks)]
+    assert lines(ticked) == lines(plain)
+
+
+def test_many_invoices_and_a_quiet_tail_decide_the_same_with_a_tick() -> None:
+    """Found by exploring: 14 open invoices need 80 decisions over two quiet months; a cap of
+    64 decisions per ``advance`` made the unticked run stop early and the ticked one not."""
+    events: list[EventBase] = [
+        b.invoice_issued("p1", f"p1-i{n}", due="2026-09-01", at=f"2026-09-01T06:{n:02d}")
+        for n in range(1, 15)
+    ]
+    plain = decisions_of(events)
+    ticked = decisions_of(events, (datetime(2026, 9, 6, 4, tzinfo=UTC),))
+    assert len(plain) > 64
     assert lines(ticked) == lines(plain)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ from engine import EngineContext
 from engine.guardrails import RulePack
 from engine.policies.base import Choice, DecisionContext
 from engine.state import CustomerState, InvoiceState
-from engine.step import MAX_DECISIONS_PER_ADVANCE
+from engine.step import MAX_POINTS_PER_INSTANT
 from schemas.outbound import Decision
 from tests import builders as b
 
@@ -42,16 +43,37 @@ def test_a_policy_that_never_stops_deciding_cannot_hang_advance() -> None:
     engine = Engine(EngineContext(Restless(), RulePack()))
     issued = b.invoice_issued("c1", "i1", due="2026-09-28", at="2026-09-01T06:00")
     first = within(10, lambda: engine.handle(issued))
-    assert len(first) == MAX_DECISIONS_PER_ADVANCE
+    assert len(first) == MAX_POINTS_PER_INSTANT
+    assert engine.notices["decision_loop_guard"] == 1
     later = within(10, lambda: engine.advance(datetime(2026, 9, 2, tzinfo=UTC)))
-    assert len(later) == MAX_DECISIONS_PER_ADVANCE, "one guarded batch per call"
+    assert later == [], "the guard parks the invoice until an event reschedules it"
+    paid = b.payment_received("c1", 100, invoice="i1", at="2026-09-03T06:00")
+    again = within(10, lambda: engine.handle(paid))
+    assert len(again) == MAX_POINTS_PER_INSTANT
     assert engine.notices["decision_loop_guard"] == 2
+
+
+def test_the_loop_guard_fires_at_the_same_decision_whatever_the_clock_rhythm() -> None:
+    """The guard counts decisions per invoice and instant, never per call."""
+    events = [b.invoice_issued("c1", f"i{n}", at=f"2026-09-01T06:0{n}") for n in range(3)]
+    outputs = []
+    for ticks in ([], [datetime(2026, 9, 1, 6, 1, tzinfo=UTC)] * 5):
+        engine = Engine(EngineContext(Restless(), RulePack()))
+        made = [d for tick in ticks for d in engine.advance(tick)]
+        for event in events:
+            made += within(10, lambda e=engine, event=event: e.handle(event))
+        made += engine.advance(datetime(2026, 9, 2, tzinfo=UTC))
+        outputs.append([d.model_dump_json() for d in made])
+    assert outputs[0] == outputs[1]
+    # Each event reschedules every open invoice: 1, then 2, then 3 restless invoices.
+    assert len(outputs[0]) == (1 + 2 + 3) * MAX_POINTS_PER_INSTANT
 
 
 def test_a_restless_customer_does_not_starve_the_others() -> None:
     engine = Engine(EngineContext(Restless(), RulePack()))
-    within(10, lambda: engine.handle(b.invoice_issued("c1", "i1", at="2026-09-01T06:00")))
-    within(10, lambda: engine.handle(b.invoice_issued("c2", "i2", at="2026-09-01T07:00")))
-    released = within(10, lambda: engine.advance(datetime(2026, 9, 1, 8, tzinfo=UTC)))
-    assert {d.customer_id for d in released} == {"c1", "c2"}
-    assert all(d.decided_at <= datetime(2026, 9, 1, 8, tzinfo=UTC) for d in released)
+    made = within(10, lambda: engine.handle(b.invoice_issued("c1", "i1", at="2026-09-01T06:00")))
+    made += within(10, lambda: engine.handle(b.invoice_issued("c2", "i2", at="2026-09-01T07:00")))
+    made += within(10, lambda: engine.advance(datetime(2026, 9, 1, 8, tzinfo=UTC)))
+    per_customer = Counter(d.customer_id for d in made)
+    assert per_customer == {"c1": MAX_POINTS_PER_INSTANT, "c2": MAX_POINTS_PER_INSTANT}
+    assert engine.notices["decision_loop_guard"] == 2

@@ -27,11 +27,14 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from streams.topics import drop_topics
+from tests.streams.harness import Deploy, Deployment
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SCRIPT = REPO_ROOT / "scripts" / "kafka"
 PROBE = REPO_ROOT / "infra" / "kafka" / "probe.py"
 
-# Cold start fetches ~46 MB of jars with Maven before the script's own 60 s
+# Cold start fetches ~46 MB of jars with Maven before the script's own 120 s
 # readiness wait; leave room for both.
 START_TIMEOUT_S = 300
 TOPIC_READY_TIMEOUT_S = 30
@@ -169,3 +172,22 @@ async def kafka_topic_factory(kafka_admin: AIOKafkaAdminClient) -> AsyncIterator
 def make_topic(kafka_topic_factory: TopicFactory) -> TopicFactory:
     """Short alias of :func:`kafka_topic_factory`."""
     return kafka_topic_factory
+
+
+@pytest.fixture
+async def deploy(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Deploy]:
+    """Make isolated deployments on the test broker; stop their workers and drop their topics.
+
+    ``deploy(policy="learned", learner=True)`` takes :class:`Deployment`'s keyword arguments.
+    """
+    made: list[Deployment] = []
+
+    def make(**options: object) -> Deployment:
+        state = tmp_path / f"state{len(made)}"
+        made.append(Deployment(kafka_bootstrap, state, **options))  # type: ignore[arg-type]
+        return made[-1]
+
+    yield make
+    for d in made:
+        d.stop_all()
+        await drop_topics(d.settings)

@@ -95,6 +95,10 @@ class Deployment:
         return await produce_file(self.settings, path, self.topics.events)
 
 
+Deploy = Callable[..., Deployment]
+"""The ``deploy`` fixture: ``deploy(**Deployment options) -> Deployment``."""
+
+
 def _die_with_parent() -> None:
     """In the child: be SIGKILLed when the test process dies, however it dies (Linux)."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)

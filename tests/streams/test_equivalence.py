@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from schemas.codec import decode_dead_letter
-from tests.streams.harness import Deployment, read_topic, wait_until
+from tests.streams.harness import Deploy, Deployment, read_topic, wait_until
 from tests.streams.logs import BAD_LINES, compare, replayed, simulated_log
 
 
@@ -22,11 +22,11 @@ async def decided_everything(d: Deployment, expected: dict[str, bytes]) -> bool:
 
 
 async def test_worker_decides_like_the_replay_and_dead_letters_bad_lines(
-    kafka_bootstrap: str, tmp_path: Path
+    deploy: Deploy, tmp_path: Path
 ) -> None:
     log = simulated_log(tmp_path, customers=300, months=4, seed=4, policy="random", bad=True)
     expected = replayed(log, "random", seed=4)
-    d = Deployment(kafka_bootstrap, tmp_path / "state", policy="random", seed=4)
+    d = deploy(policy="random", seed=4)
     try:
         sent = await d.produce(log)
         d.start(0, web_port=6393)

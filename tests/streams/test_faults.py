@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.streams.harness import Deployment, read_topic, stop, wait_until
+from tests.streams.harness import Deploy, Deployment, read_topic, stop, wait_until
 from tests.streams.logs import compare, replayed, simulated_log
 
 
@@ -34,15 +34,14 @@ async def audit_ids(d: Deployment) -> set[bytes]:
 
 @pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
 async def test_kill_9_at_random_points_loses_nothing_and_decides_nothing_twice(
-    kafka_bootstrap: str,
-    tmp_path: Path,
+    deploy: Deploy,
     big_log: tuple[Path, dict[str, bytes]],
     store: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     log, expected = big_log
     monkeypatch.setenv("DUEWISE_STORE", store)
-    d = Deployment(kafka_bootstrap, tmp_path / "state")
+    d = deploy()
     rng = random.Random(store)
     kills_mid_run = 0
     try:
@@ -66,10 +65,10 @@ async def test_kill_9_at_random_points_loses_nothing_and_decides_nothing_twice(
 
 
 async def test_second_worker_leaving_and_returning_changes_no_decision(
-    kafka_bootstrap: str, tmp_path: Path, big_log: tuple[Path, dict[str, bytes]]
+    deploy: Deploy, big_log: tuple[Path, dict[str, bytes]]
 ) -> None:
     log, expected = big_log
-    d = Deployment(kafka_bootstrap, tmp_path / "state")
+    d = deploy()
     ports = (6391, 6392)
     try:
         await d.produce(log)

@@ -13,15 +13,15 @@ from models import load_snapshot
 from schemas.codec import decode_decision, decode_outcome
 from streams.follower import latest_snapshot
 from streams.learner import OFFSET_HEADER
-from tests.streams.harness import Deployment, read_topic, stop, wait_until
+from tests.streams.harness import Deploy, Deployment, read_topic, stop, wait_until
 from tests.streams.logs import simulated_log
 
 
 async def test_learner_learns_every_outcome_once_across_a_crash_and_workers_swap_models(
-    kafka_bootstrap: str, tmp_path: Path
+    deploy: Deploy, tmp_path: Path
 ) -> None:
     log = simulated_log(tmp_path, customers=400, months=4, seed=2, policy="ladder")
-    d = Deployment(kafka_bootstrap, tmp_path / "state", policy="learned", seed=2, learner=True)
+    d = deploy(policy="learned", seed=2, learner=True)
     try:
         await d.produce(log)
         first = d.start()

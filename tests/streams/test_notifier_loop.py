@@ -6,16 +6,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from pathlib import Path
 
 from schemas.codec import decode_decision, decode_event
-from tests.streams.harness import REPO_ROOT, Deployment, read_topic, wait_until
+from tests.streams.harness import REPO_ROOT, Deploy, Deployment, read_topic, wait_until
 
 NOTIFIER = REPO_ROOT / "examples" / "notifier.py"
 
 
-async def test_example_notifier_closes_the_loop(kafka_bootstrap: str, tmp_path: Path) -> None:
-    d = Deployment(kafka_bootstrap, tmp_path / "state")
+async def test_example_notifier_closes_the_loop(deploy: Deploy) -> None:
+    d = deploy()
     try:
         await d.produce(REPO_ROOT / "examples" / "events.jsonl")
         d.start()
@@ -43,7 +42,7 @@ async def test_example_notifier_closes_the_loop(kafka_bootstrap: str, tmp_path: 
     assert sorted({r.decision_id for r in reports}) == sorted(m.decision_id for m in messages)
     assert {r.type for r in reports} == {"message_sent", "message_delivered"}
     assert await read_topic(d.bootstrap, d.topics.dlq, 4) == []
-    log = (tmp_path / "state" / "w0" / "worker.log").read_text()
+    log = (d.state_root / "w0" / "worker.log").read_text()
     assert "Traceback" not in log
 
 
