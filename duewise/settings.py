@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     """Most events the decider takes per batch; one state write per customer per batch."""
     batch_within: float = 0.01
     """Seconds the decider waits to fill a batch: the latency it trades for throughput."""
+    row_flush_seconds: float = 2.0
+    """With bulk ingestion, how often changed customers' rows are written to the changelog
+    (and their events' offsets become committable). Decisions are sent at once whatever
+    this is; a customer busy in many batches is encoded once per flush, not per batch. A crash
+    redoes up to this much work (byte-identical re-sends). ``0`` writes rows every batch."""
     state_cache: int = 20_000
     """Customer states a worker keeps decoded in memory (the table holds them all). A decoded
     state of a customer with a year of history takes about 30 KB: 20,000 are about 600 MB."""

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from streams.runtime import Runtime
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 EXIT_BATCH_FAILED = 70
 FINISH_ON_STOP_S = 30.0
 RESTART_AFTER_S = 5.0
+T = TypeVar("T")
 
 
 def _die(what: str) -> None:
@@ -38,11 +39,11 @@ def _die(what: str) -> None:
     os._exit(EXIT_BATCH_FAILED)
 
 
-async def complete(work: Awaitable[Any], what: str) -> None:
+async def complete(work: Awaitable[T], what: str) -> T:
     """Run ``work`` to its end even if the caller is cancelled; exit the process if it fails."""
     task = asyncio.ensure_future(work)
     try:
-        await asyncio.shield(task)
+        return await asyncio.shield(task)
     except asyncio.CancelledError:
         try:
             await asyncio.wait_for(asyncio.shield(task), FINISH_ON_STOP_S)
@@ -51,6 +52,7 @@ async def complete(work: Awaitable[Any], what: str) -> None:
         raise
     except Exception:
         _die(what)
+        raise  # not reached: _die exits
 
 
 async def keep_running(run: Callable[[], Awaitable[None]], what: str) -> None:
@@ -82,10 +84,13 @@ def register(runtime: Runtime, inputs: Any) -> None:
     app.agent(inputs, name="duewise.decide", concurrency=1)(decide)
     if settings.ingest == "bulk":
 
-        async def decide_bulk(messages: list[Any]) -> None:
-            await complete(runtime.run_messages(messages), "a batch")
+        async def decide_bulk(messages: list[Any]) -> list[Any]:
+            return await complete(runtime.run_messages(messages), "a batch")
 
-        app.deliver_in_bulk(frozenset(runtime.topics.inputs), decide_bulk)
+        async def settle() -> list[Any]:
+            return await complete(runtime.settle(), "a row flush")
+
+        app.deliver_in_bulk(frozenset(runtime.topics.inputs), decide_bulk, settle)
 
     if settings.clock == "wall":
 

@@ -113,7 +113,13 @@ class PartitionedDecider:
 
     def forget(self) -> None:
         """Drop everything this worker knew of its partitions, at a rebalance: the table,
-        recovered afterwards, is the truth, and :meth:`adopt` rebuilds the agendas from it."""
+        recovered afterwards, is the truth, and :meth:`adopt` rebuilds the agendas from it.
+
+        Changes not yet written (see :meth:`flush`) would be lost with the cache: the shell
+        flushes before a rebalance forgets, and this refuses to forget them silently.
+        """
+        if self._dirty:
+            raise RuntimeError(f"{len(self._dirty)} changed customers were never written")
         self._cache.clear()
         self._wakes.clear()
         self._agendas.clear()
@@ -121,21 +127,39 @@ class PartitionedDecider:
         self.clocks.clear()
 
     # --- the work -----------------------------------------------------------------------------
-    def process(self, records: Iterable[Inbound], now: datetime | None = None) -> Batch:
-        """Apply ``records`` in order; ``now`` (wall mode) stamps dead letters."""
+    def process(
+        self, records: Iterable[Inbound], now: datetime | None = None, rows: bool = True
+    ) -> Batch:
+        """Apply ``records`` in order; ``now`` (wall mode) stamps dead letters.
+
+        With ``rows=False`` the changed customers stay dirty in the cache and the batch carries
+        rows only for those the cache must let go of; :meth:`flush` writes the rest later. A
+        customer busy in several batches is then encoded once, not once per batch.
+        """
         batch = Batch()
         for record in records:
             self._record(record, batch, now)
-        self._finish(batch)
+        self._finish(batch, rows)
         return batch
 
-    def tick(self, now: datetime, partitions: Iterable[int]) -> Batch:
+    def tick(self, now: datetime, partitions: Iterable[int], rows: bool = True) -> Batch:
         """Release what fell due by ``now`` in ``partitions`` (wall mode's timer)."""
         batch = Batch()
         for partition in sorted(partitions):
             self._advance_partition(partition, now, batch)
-        self._finish(batch)
+        self._finish(batch, rows)
         return batch
+
+    def flush(self) -> Batch:
+        """The rows of every customer changed since they were last written."""
+        batch = Batch()
+        self._finish(batch, True)
+        return batch
+
+    @property
+    def dirty(self) -> int:
+        """Customers changed since their row was last written."""
+        return len(self._dirty)
 
     def partitions(self) -> list[int]:
         """Partitions with customers scheduled on this worker."""
@@ -267,15 +291,22 @@ class PartitionedDecider:
         self.stats["dead_letters"] += 1
         batch.outputs.append(Outbound("dlq", key, encode(letter)))
 
-    def _finish(self, batch: Batch) -> None:
-        for customer_id, partition in self._dirty.items():
-            state = self._cache.get(customer_id)
-            batch.rows[customer_id] = (
-                partition,
-                None if state is None else encode_row(partition, state),
-            )
-        self._dirty.clear()
+    def _finish(self, batch: Batch, rows: bool) -> None:
         excess = len(self._cache) - self.cache_size
-        if excess > 0:  # dicts keep insertion order: the least recently stored go first
-            for customer_id in list(self._cache)[:excess]:
-                del self._cache[customer_id]
+        # dicts keep insertion order: the least recently stored go first
+        leaving = list(self._cache)[:excess] if excess > 0 else []
+        if rows:
+            self._write(batch, list(self._dirty))
+        else:
+            self._write(batch, [c for c in leaving if c in self._dirty])
+            self._write(batch, [c for c, _ in self._dirty.items() if c not in self._cache])
+        for customer_id in leaving:
+            del self._cache[customer_id]
+
+    def _write(self, batch: Batch, customers: list[str]) -> None:
+        """Move ``customers`` from dirty to ``batch.rows`` (``None``: erased, delete the row)."""
+        for customer_id in customers:
+            partition = self._dirty.pop(customer_id)
+            state = self._cache.get(customer_id)
+            row = None if state is None else encode_row(partition, state)
+            batch.rows[customer_id] = (partition, row)

@@ -15,8 +15,11 @@ A private consumer beside Faust's would get partitions that do not follow the ta
 Faust's consumer, so they do.
 
 How records are acknowledged: each is tracked when fetched (a rebalance waits for it), and
-acknowledged only after its batch's outputs and rows are written; a failing batch ends the
-process before any acknowledgement (:func:`streams.agents.complete`).
+acknowledged only after its batch's outputs and the rows of the customers it changed are
+written; a failing batch ends the process before any acknowledgement
+(:func:`streams.agents.complete`). Rows may be held over several batches (the handler returns
+what it made safe); before Faust waits for unacknowledged records (a rebalance, a stop) the
+consumer has the held rows written, or the wait would last until the next flush.
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumerDriver
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 
-BulkHandler = Callable[[list[Any]], Awaitable[None]]
+BulkHandler = Callable[[list[Any]], Awaitable[list[Any]]]
+"""Takes fetched records (maybe none, while idle); returns the records now safe to ack."""
+Settle = Callable[[], Awaitable[list[Any]]]
+"""Finishes held work at once; returns the records it made safe to ack."""
 FETCH_MAX_WAIT_MS = 20
 """How long a fetch may wait for data. Faust fixes it at 1,500 ms; while one partition's
 records wait in the buffer, aiokafka fetches only the others, and if those are idle (the
@@ -53,12 +59,20 @@ class BulkConsumer(AIOKafkaConsumerDriver):  # type: ignore[misc]
     def _new_consumer_thread(self) -> FastFetchThread:
         return FastFetchThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def wait_empty(self) -> None:  # pragma: no cover - needs Kafka
+        """Write held rows first, so the records they cover can be acknowledged, then wait."""
+        bulk = self.app.duewise_bulk
+        if bulk is not None:
+            for message in await bulk[2]():
+                self.ack(message)
+        await super().wait_empty()
+
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - needs Kafka
-        bulk: tuple[frozenset[str], BulkHandler] | None = getattr(self.app, "duewise_bulk", None)
+        bulk: tuple[frozenset[str], BulkHandler, Settle] | None = self.app.duewise_bulk
         if bulk is None:
             await super()._drain_messages(fetcher)
             return
-        topics, handler = bulk
+        topics, handler, _ = bulk
         read_offset = self._read_offset
         should_stop = self._stopped.is_set
         fetcher_stopped = fetcher._stopped.is_set
@@ -78,10 +92,8 @@ class BulkConsumer(AIOKafkaConsumerDriver):  # type: ignore[misc]
                         else:
                             await self.callback(message)  # changelogs, to table recovery
                         read_offset[tp] = message.offset
-                if taken:
-                    await handler(taken)
-                    for message in taken:
-                        self.ack(message)
+                for message in await handler(taken):  # also when idle: a flush may be due
+                    self.ack(message)
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -98,11 +110,12 @@ class BulkTransport(AIOKafkaTransport):  # type: ignore[misc]
 class BulkApp(faust.App):  # type: ignore[misc]
     """A Faust app whose consumer can deliver some topics in bulk (see the module docstring)."""
 
-    duewise_bulk: tuple[frozenset[str], BulkHandler] | None = None
+    duewise_bulk: tuple[frozenset[str], BulkHandler, Settle] | None = None
 
     def _new_transport(self) -> Any:
         return BulkTransport(self.conf.broker_consumer, self)
 
-    def deliver_in_bulk(self, topics: frozenset[str], handler: BulkHandler) -> None:
-        """Send the records of ``topics`` to ``handler`` in fetched batches."""
-        self.duewise_bulk = (topics, handler)
+    def deliver_in_bulk(self, topics: frozenset[str], handler: BulkHandler, settle: Settle) -> None:
+        """Send the records of ``topics`` to ``handler`` in fetched batches; ``settle`` before
+        waiting for unacknowledged records."""
+        self.duewise_bulk = (topics, handler, settle)

@@ -8,6 +8,7 @@ Nothing connects to Kafka until the app's worker starts.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,9 @@ from streams.rows import read_header
 from streams.sink import Sink
 from streams.topics import TopicNames
 
+HELD_MAX = 50_000
+"""Most fetched records held unacknowledged for a row flush (bounds the memory and the work a
+crash redoes when events arrive faster than ``row_flush_seconds``)."""
 EXPLANATIONS_KEPT = 20_000
 """Latest decisions kept for /explain (about 1.5 KB each): recent invoices, bounded memory."""
 
@@ -72,38 +76,75 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    _held: list[Any] = field(default_factory=list)
+    _flushed_at: float = field(default_factory=time.monotonic)
 
-    async def run_messages(self, messages: list[Any]) -> Batch:
-        """Decide on a batch of Faust messages (bulk-delivered or taken by the agent)."""
+    async def run_messages(self, messages: list[Any]) -> list[Any]:
+        """Decide on a batch of Faust messages; return those now safe to acknowledge.
+
+        On the ``take_events`` path every batch writes its rows, so all its messages come back.
+        With bulk ingestion rows are held (see :attr:`holds_rows`): messages come back once a
+        row flush covers them. The bulk consumer calls this with no messages while idle, so a
+        due flush happens without new traffic.
+        """
+        if not messages and not self._held and not self.decider.dirty:
+            return []
         records = [inbound(message) for message in messages]
-        return await self.run_batch(records, [message.timestamp for message in messages])
-
-    async def run_batch(self, records: list[Inbound], stamps: list[float]) -> Batch:
-        """Decide on one batch and send its results; ``stamps``: record times (s)."""
+        batch = None
         async with self.lock:
-            now = now_utc() if self.settings.clock == "wall" else None
-            batch = self.decider.process(records, now)
-            await self.sink.flush(batch)
-        done = now_utc().timestamp()
-        self.metrics.observe_batch(batch.decisions, [done - s for s in stamps])
-        self._remember(batch)
+            if records:
+                now = now_utc() if self.settings.clock == "wall" else None
+                batch = self.decider.process(records, now, rows=not self.holds_rows)
+                await self.sink.flush(batch)  # outputs, then rows of customers leaving the cache
+            self._held.extend(messages)
+            acks = await self._flush_rows() if self._flush_due() else []
+        if batch is not None:
+            done = now_utc().timestamp()
+            self.metrics.observe_batch(batch.decisions, [done - m.timestamp for m in messages])
+            self._remember(batch)
         for record in records:
             self.positions[(record.topic, record.partition)] = record.offset
-        return batch
+        return acks
 
     async def run_tick(self) -> Batch:
         """Release decisions that fell due by the wall clock, on this worker's partitions."""
         async with self.lock:
-            batch = self.decider.tick(now_utc(), self.decider.partitions())
+            partitions = self.decider.partitions()
+            batch = self.decider.tick(now_utc(), partitions, rows=not self.holds_rows)
             await self.sink.flush(batch)
         self.metrics.observe_batch(batch.decisions, [])
         self._remember(batch)
         return batch
 
+    async def settle(self) -> list[Any]:
+        """Write every held row now and return the messages it covers (before a rebalance or
+        a stop, when Faust waits for every fetched record to be acknowledged)."""
+        async with self.lock:
+            return await self._flush_rows()
+
+    @property
+    def holds_rows(self) -> bool:
+        """Whether rows wait for the next flush: only bulk ingestion can hold acknowledgements
+        (``take_events`` acknowledges a batch's events when its loop body ends)."""
+        return self.settings.ingest == "bulk" and self.settings.row_flush_seconds > 0
+
+    def _flush_due(self) -> bool:
+        if not self.holds_rows:
+            return True
+        waited = time.monotonic() - self._flushed_at
+        return waited >= self.settings.row_flush_seconds or len(self._held) >= HELD_MAX
+
+    async def _flush_rows(self) -> list[Any]:
+        """Under the lock: write the dirty customers' rows; hand back the held messages."""
+        await self.sink.write_rows(self.decider.flush())
+        self._flushed_at = time.monotonic()
+        acks, self._held = self._held, []
+        return acks
+
     async def on_revoked(self) -> None:
         """A rebalance starts: everything known of the partitions may be stale afterwards."""
         async with self.lock:
-            self.decider.forget()
+            await self._write_and_forget()
             self.explanations.clear()
 
     def owned_partitions(self) -> list[int]:
@@ -115,13 +156,20 @@ class Runtime:
         """The table holds the owned partitions again: rebuild their agendas from the rows."""
         owned = set(self.owned_partitions())
         async with self.lock:
-            self.decider.forget()
+            await self._write_and_forget()
             rows = [
                 (key, row)
                 for key, row in self.table.data.items()
                 if row is not None and read_header(row)[0] in owned
             ]
             self.decider.adopt(rows)
+
+    async def _write_and_forget(self) -> None:
+        """Under the lock: write what is held (a tick may have changed customers since the
+        consumer settled), acknowledge it, then forget the partitions' cached state."""
+        for message in await self._flush_rows():
+            self.app.consumer.ack(message)
+        self.decider.forget()
 
     def lag(self) -> dict[str, int]:
         """Records not yet processed per input partition this worker owns."""

@@ -10,9 +10,14 @@ The order is the crash-safety argument. A worker killed at any point leaves one 
   in the rows, and change nothing.
 
 Never the reverse (a row saying "decided" whose decision was not sent), because rows are sent
-only after every output of the batch is acknowledged. Offsets are committed by Faust after the
-batch returns (``take_events`` acks after the loop body), and Faust flushes its producer before
-it commits. Re-sends are byte-identical duplicates; consumers dedupe by ``decision_id``.
+only after every output of the batches they cover is acknowledged. Offsets are committed by
+Faust only for acknowledged records, and a record is acknowledged only once the rows of every
+customer it changed are written: after each batch on the ``take_events`` path, and with bulk
+ingestion after the next row flush (every ``row_flush_seconds``, before a rebalance and at a
+stop: see :mod:`streams.runtime`). Holding rows back over several batches widens the first
+two cases above, never the third: a crash redoes more events, with the same result. Faust
+flushes its producer before it commits. Re-sends are byte-identical duplicates; consumers
+dedupe by ``decision_id``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,11 @@ class Sink:
 
     async def flush(self, batch: Batch) -> None:
         """Send ``batch``'s outputs, wait for them, then its rows, then write the store."""
+        await self.send_outputs(batch)
+        await self.write_rows(batch)
+
+    async def send_outputs(self, batch: Batch) -> None:
+        """Send ``batch``'s outputs and wait until every one is acknowledged."""
         producer = self.app.producer
         sends: list[Awaitable[Any]] = []
         for out in batch.outputs:
@@ -45,8 +55,12 @@ class Sink:
             sends.append(await producer.send(topic, out.key, out.value, None, None, None))
         if sends:
             await asyncio.gather(*sends)
+
+    async def write_rows(self, batch: Batch) -> None:
+        """Send ``batch``'s rows to the changelog, wait, then write them to the local store."""
         if not batch.rows:
             return
+        producer = self.app.producer
         sends = []
         for customer_id, (partition, row) in batch.rows.items():
             key = customer_id.encode()

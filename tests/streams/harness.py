@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +117,15 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(10)
+
+
+def owned_partitions(port: int) -> list[int]:
+    """The partitions a worker's ``/health/`` says it owns (none if it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
+            return list(json.load(r)["partitions"])
+    except OSError:
+        return []
 
 
 async def read_topic(bootstrap: str, topic: str, partitions: int) -> list[bytes]:

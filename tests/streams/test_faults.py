@@ -9,15 +9,20 @@ embedded replay of the same log; the re-sends are counted and printed.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import signal
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.streams.harness import Deploy, Deployment, read_topic, stop, wait_until
+from tests.streams.harness import (
+    Deploy,
+    Deployment,
+    owned_partitions,
+    read_topic,
+    stop,
+    wait_until,
+)
 from tests.streams.logs import compare, replayed, simulated_log
 
 
@@ -76,7 +81,7 @@ async def test_second_worker_leaving_and_returning_changes_no_decision(
         await wait_until(lambda: _some(d), 90, "the first worker's decisions")
         second = d.start(1, ports[1])
         await wait_until(lambda: _split(ports), 60, "the partitions split between workers")
-        split = [_owned(port) for port in ports]
+        split = [owned_partitions(port) for port in ports]
         stop(second)  # leaves mid-replay: its partitions move back to the first worker
         d.start(1, ports[1])
         await wait_until(lambda: _at_least(d, len(expected)), 240, "every decision")
@@ -96,13 +101,5 @@ async def _at_least(d: Deployment, n: int) -> bool:
     return len(await audit_ids(d)) >= n
 
 
-def _owned(port: int) -> list[int]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
-            return list(json.load(r)["partitions"])
-    except OSError:
-        return []
-
-
 def _split(ports: tuple[int, int]) -> bool:
-    return all(_owned(port) for port in ports)
+    return all(owned_partitions(port) for port in ports)

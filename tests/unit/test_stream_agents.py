@@ -31,7 +31,8 @@ async def test_a_failing_batch_exits_the_process(monkeypatch: pytest.MonkeyPatch
     async def batch() -> None:
         raise RuntimeError("broker gone")
 
-    await agents.complete(batch(), "a batch")
+    with pytest.raises(RuntimeError):  # were the exit to return, the error still propagates
+        await agents.complete(batch(), "a batch")
     assert exits == [agents.EXIT_BATCH_FAILED]
 
 
