@@ -7,8 +7,8 @@ policy, say) is overruled to a wait with a reason code: the guardrails win, alwa
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from engine.guardrails import Block, Candidate, RulePack, Verdict, evaluate
 from engine.guardrails.actions import respond_by
@@ -16,28 +16,49 @@ from engine.guardrails.calendar import earliest_send, local_date
 from engine.guardrails.fees import fee_for
 from engine.ids import decision_id, payment_reference, seeded_rng
 from engine.ledger import unpaid_status
-from engine.outcomes import OutcomeConfig, track
+from engine.outcomes import OutcomeConfig, policy_info, track
 from engine.policies.base import Choice, DecisionContext, Policy
 from engine.state import ContactRecord, CustomerState, InvoiceState
-from schemas.enums import Action, PaymentOption
-from schemas.outbound import BlockedAction, Decision, PolicyInfo
+from schemas.enums import Action, Channel, PaymentOption
+from schemas.outbound import BlockedAction, Decision
 
 _FORBEARANCE = frozenset({PaymentOption.PLAN, PaymentOption.DEFERRAL})
 _OVERRULED_RETRY = timedelta(days=1)
 
 
 def blocked_summary(blocks: tuple[Block, ...]) -> list[BlockedAction]:
-    """Blocks grouped by action and rule; the channel is kept when only one was blocked."""
-    grouped: dict[tuple[Action, str], list[Block]] = defaultdict(list)
+    """Blocks grouped by action and rule; the channel is kept when only one was blocked.
+
+    A group's distinct details are joined in order of first appearance. One pass: a held
+    invoice reports all twenty candidates, and every decision point reports its blocks.
+    """
+    channels: dict[tuple[Action, str], Channel | None] = {}
+    details: dict[tuple[Action, str], dict[str, None]] = {}
     for block in blocks:
-        grouped[(block.candidate.action, block.rule)].append(block)
+        channel = block.candidate.channel
+        key = (block.candidate.action, block.rule)
+        seen = details.get(key)
+        if seen is None:
+            details[key] = {block.detail: None}
+            channels[key] = channel
+        else:
+            seen[block.detail] = None
+            if channels[key] != channel:
+                channels[key] = None  # several channels: none is named
     out = []
-    for (action, rule), group in grouped.items():
-        channels = {b.candidate.channel for b in group}
-        channel = next(iter(channels)) if len(channels) == 1 else None
-        detail = "; ".join(dict.fromkeys(b.detail for b in group))
-        out.append(BlockedAction(action=action, channel=channel, rule=rule, detail=detail))
+    for (action, rule), seen in details.items():
+        channel = channels[action, rule]
+        out.append(_blocked_action(action, channel, rule, "; ".join(seen)))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _blocked_action(
+    action: Action, channel: Channel | None, rule: str, detail: str
+) -> BlockedAction:
+    """The validated :class:`BlockedAction` of these values, shared by the decisions that report
+    it: a frozen model, and most blocks repeat (an unreachable channel, a plan being kept)."""
+    return BlockedAction(action=action, channel=channel, rule=rule, detail=detail)
 
 
 def _guard(choice: Choice, verdict: Verdict, at: datetime) -> Choice:
@@ -132,12 +153,7 @@ def _build(
         payment_options=list(choice.payment_options) if actionable else [],
         payment_reference=reference,
         respond_by=respond,
-        policy=PolicyInfo(
-            name=policy.name,
-            arm=choice.arm,
-            propensity=choice.propensity,
-            model_version=choice.model_version,
-        ),
+        policy=policy_info(policy.name, choice.arm, choice.propensity, choice.model_version),
         scores=choice.scores,
         features=choice.features,
         reasons=list(choice.reasons),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 
 from engine.guardrails.calendar import local_date
 from engine.state import ContactRecord, CustomerState, InvoiceState, InvoiceStatus
@@ -73,6 +74,10 @@ FEATURE_KEYS: tuple[str, ...] = (
 
 Features = dict[str, float]
 
+_PAID = InvoiceStatus.PAID
+"""Looked up once: an enum member's lookup on its class is slow (Python 3.11), and the
+history reads the status of every invoice at every decision point."""
+
 
 def days_to_payday(today: date, payday: int = PAYDAY) -> int:
     """Days from ``today`` to the next payday (0 on payday itself).
@@ -107,14 +112,14 @@ def paid_rows(customer: CustomerState, invoice_id: str, contacted: set[str]) -> 
     rows: list[PaidRow] = [
         (i.due_date, i.invoice_id, i.closed_at, i.invoice_id in contacted)
         for i in customer.invoices.values()
-        if i.status is InvoiceStatus.PAID and i.invoice_id != invoice_id and i.closed_at
+        if i.status is _PAID and i.invoice_id != invoice_id and i.closed_at
     ]
     rows.extend(
         (h.due_date, h.invoice_id, h.closed_at, h.contacted)
         for h in customer.archive.recent_paid
         if h.invoice_id != invoice_id
     )
-    rows.sort(key=lambda r: (r[0], r[1]))
+    rows.sort(key=itemgetter(0, 1))
     return rows[-HISTORY:]
 
 
@@ -156,7 +161,7 @@ def _answered(customer: CustomerState, invoice_id: str) -> list[float]:
         if c.channel is None or c.invoice_id == invoice_id:
             continue
         paid = customer.invoices.get(c.invoice_id)
-        if paid is None or paid.status is not InvoiceStatus.PAID or paid.closed_at is None:
+        if paid is None or paid.status is not _PAID or paid.closed_at is None:
             continue
         tried[c.channel] += 1
         answered[c.channel] += answered_by(c, paid.closed_at)

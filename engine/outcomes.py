@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from engine.features import features as feature_vector
 from engine.guardrails import Verdict
@@ -45,6 +46,16 @@ class OutcomeConfig:
     track: bool = True
 
 
+@lru_cache(maxsize=1024)
+def policy_info(name: str, arm: str, propensity: float, model_version: str | None) -> PolicyInfo:
+    """The validated :class:`PolicyInfo` of these values, shared by the records that carry it.
+
+    A frozen model, so sharing it is safe; a policy reports few distinct values (the ladder
+    one), so each decision and outcome is spared validating its own.
+    """
+    return PolicyInfo(name=name, arm=arm, propensity=propensity, model_version=model_version)
+
+
 def track(
     customer: CustomerState,
     invoice: InvoiceState,
@@ -60,9 +71,9 @@ def track(
     """
     if not config.track:
         return
-    x = decision.features
-    if x is None:
-        x = feature_vector(customer, invoice, decision.decided_at)
+    # a copy of the decision's own features, which the pending example must not share
+    given = decision.features
+    x = feature_vector(customer, invoice, decision.decided_at) if given is None else dict(given)
     if arms is None:
         arms = ("wait", *dict.fromkeys(arm_key(c) for c in verdict.allowed))
     at = decision.decided_at
@@ -78,7 +89,7 @@ def track(
             model_version=decision.policy.model_version,
             arm=arm_key_of(decision),
             arms=list(arms),
-            features=dict(x),
+            features=x,
             amount_due_minor=decision.amount_due_minor,
             currency=decision.currency,
             payment_at=at + config.horizon,
@@ -92,8 +103,8 @@ def track(
 def arm_key_of(decision: Decision) -> str:
     """The arm name of a decision, as :func:`engine.policies.simple.arm_key` names them."""
     if decision.channel is None:
-        return decision.action.value
-    return f"{decision.action.value}:{decision.channel.value}"
+        return str(decision.action)
+    return f"{decision.action}:{decision.channel}"
 
 
 def paid_between(customer: CustomerState, invoice_id: str, start: datetime, end: datetime) -> int:
@@ -123,12 +134,7 @@ def _outcome(
         resolved_at=resolved_at,
         window_end=window_end,
         early=resolved_at < window_end,
-        policy=PolicyInfo(
-            name=p.policy_name,
-            arm=p.policy_arm,
-            propensity=p.propensity,
-            model_version=p.model_version,
-        ),
+        policy=policy_info(p.policy_name, p.policy_arm, p.propensity, p.model_version),
         arm=p.arm,
         arms=p.arms,
         features=p.features,
@@ -164,11 +170,37 @@ def _churn(customer: CustomerState, p: PendingOutcome, now: datetime) -> Outcome
     return None
 
 
+def _any_due(customer: CustomerState, now: datetime) -> bool:
+    """Whether some label may resolve by ``now`` (never ``False`` when one does).
+
+    The conditions of :func:`_payment` and :func:`_churn`, loosened (a ``closed_at`` is taken
+    for a closed invoice), without building anything: most calls find nothing, as every event
+    advances its customer twice.
+    """
+    invoices = customer.invoices
+    left = customer.churned_at
+    for p in customer.pending:
+        due = p.payment_at
+        if due is not None:
+            if due <= now:
+                return True
+            invoice = invoices.get(p.invoice_id)
+            closed = invoice.closed_at if invoice is not None else None
+            if closed is not None and closed < due and closed <= now:
+                return True
+        due = p.churn_at
+        if due is not None and (due <= now or (left is not None and left <= now)):
+            return True
+    return False
+
+
 def resolve_due(customer: CustomerState, now: datetime) -> list[Outcome]:
     """Emit every label that has resolved by ``now`` and forget fully resolved examples.
 
     Ordered by resolution time, then decision id and kind, so the stream is deterministic.
     """
+    if not _any_due(customer, now):
+        return []
     out: list[Outcome] = []
     keep: list[PendingOutcome] = []
     for p in customer.pending:

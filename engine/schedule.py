@@ -28,15 +28,15 @@ def reschedule(
     event made due (an invoice that arrives long after its due date, a hold that an old event
     lifts) is taken now, never back-dated to when it would have been due.
     """
-    if invoice.closed or invoice.in_review or invoice.awaiting_event:
-        invoice.next_at = None
-        return
-    wanted = policy.next_point(customer, invoice)
-    if wanted is None:
-        invoice.next_at = None
-        return
-    floors = [t for t in (invoice.retry_at, invoice.last_point_at, not_before) if t is not None]
-    invoice.next_at = max([wanted, *floors])
+    at: datetime | None = None
+    if not (invoice.closed or invoice.in_review or invoice.awaiting_event):
+        at = policy.next_point(customer, invoice)
+    if at is not None:
+        for floor in (invoice.retry_at, invoice.last_point_at, not_before):
+            if floor is not None and floor > at:
+                at = floor
+    if at != invoice.next_at:  # usually unchanged: every event reschedules every invoice
+        invoice.next_at = at
 
 
 def reschedule_all(

@@ -237,10 +237,18 @@ class CustomerState(_State):
 
     def next_wake(self) -> datetime | None:
         """The earliest time any invoice needs a decision or an outcome resolves by its
-        window: the customer's agenda entry."""
-        times = [i.next_at for i in self.invoices.values() if i.next_at is not None]
+        window: the customer's agenda entry.
+
+        One pass keeping the earliest (the first of equals, as ``min`` would): the streaming
+        shell asks after every event and for every row it writes.
+        """
+        wake: datetime | None = None
+        for invoice in self.invoices.values():
+            at = invoice.next_at
+            if at is not None and (wake is None or at < wake):
+                wake = at
         for pending in self.pending:
-            at = pending.next_at()
-            if at is not None:
-                times.append(at)
-        return min(times) if times else None
+            for at in (pending.payment_at, pending.churn_at):
+                if at is not None and (wake is None or at < wake):
+                    wake = at
+        return wake

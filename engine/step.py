@@ -74,10 +74,9 @@ def advance(state: CustomerState, now: datetime, ctx: EngineContext) -> StepResu
     result = StepResult(state)
     streak: tuple[str, datetime | None, int] = ("", None, 0)  # invoice, instant, decisions
     for _ in range(MAX_DECISIONS_PER_ADVANCE):
-        due = [i for i in state.invoices.values() if i.next_at is not None and i.next_at <= now]
-        if not due:
+        invoice = _earliest_due(state, now)
+        if invoice is None:
             break
-        invoice = min(due, key=lambda i: (i.next_at, i.invoice_id))
         at = invoice.next_at
         assert at is not None
         decision = decide(state, invoice, at, ctx.policy, ctx.pack, ctx.seed, ctx.outcomes)
@@ -94,6 +93,23 @@ def advance(state: CustomerState, now: datetime, ctx: EngineContext) -> StepResu
     if state.pending:
         result.outcomes = resolve_due(state, now)
     return result
+
+
+def _earliest_due(state: CustomerState, now: datetime) -> InvoiceState | None:
+    """The invoice whose decision falls due first by ``now`` (ties by invoice id), if any.
+
+    One pass without building a list: most calls (every event advances its customer twice)
+    find nothing due, so this is the common cost of :func:`advance`.
+    """
+    best: InvoiceState | None = None
+    best_at = now
+    for invoice in state.invoices.values():
+        at = invoice.next_at
+        if at is None or at > best_at:
+            continue
+        if best is None or at < best_at or invoice.invoice_id < best.invoice_id:
+            best, best_at = invoice, at
+    return best
 
 
 def _streak(

@@ -35,6 +35,8 @@ def _to_utc(value: datetime) -> datetime:
 
 def _iso_text(value: object) -> object:
     """Refuse numbers for dates and times: pydantic would read 20260901 as a Unix timestamp."""
+    if type(value) is str and value[:1].isdigit() and "-" in value:
+        return value  # the usual ISO text: a dash after a leading digit, so never a number
     numeric = isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
     if isinstance(value, (int, float)) or numeric:
         raise ValueError("expected an ISO 8601 string, not a number")

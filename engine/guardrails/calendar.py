@@ -114,13 +114,23 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=1 << 16)
 def local_date(at: datetime, tz: str) -> date:
-    """The calendar day it is at ``at`` for someone in ``tz``."""
+    """The calendar day it is at ``at`` for someone in ``tz``.
+
+    Cached: the scheduler asks again for the same instants (an invoice's last action) after
+    every event of the customer, and a cache hit costs a quarter of the conversion.
+    """
     return at.astimezone(zone(tz)).date()
 
 
+@lru_cache(maxsize=1 << 14)
 def local_instant(day: date, at: time, tz: str) -> datetime:
-    """The UTC instant of local wall time ``at`` on ``day`` in ``tz``."""
+    """The UTC instant of local wall time ``at`` on ``day`` in ``tz``.
+
+    Cached: decision points fall on few local days and times (the ladder's 06:00), asked
+    for after every event; a hit costs an eighth of the conversion. The result is immutable.
+    """
     return datetime.combine(day, at, tzinfo=zone(tz)).astimezone(UTC)
 
 

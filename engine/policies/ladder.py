@@ -23,7 +23,10 @@ from engine.policies.base import Choice, DecisionContext
 from engine.state import CustomerState, InvoiceState
 from schemas.enums import Action, Channel, PaymentMethod, PaymentOption
 
-_METHOD_OPTIONS = {m.value for m in PaymentMethod}
+_METHOD_OPTIONS: frozenset[str] = frozenset(PaymentMethod)
+"""Options that are ways to pay in full. StrEnum members compare and hash as their values, so
+an option is found among the methods of the same name (no slow ``.value`` lookups)."""
+_ALL_OPTIONS = tuple(PaymentOption)
 _OFFER_CHANNELS = (Channel.LETTER, Channel.DIGITAL_MAILBOX, Channel.EMAIL, Channel.SMS)
 """Where a plan may be offered when the level's own channels are blocked (never by phone)."""
 
@@ -83,12 +86,12 @@ def offered_options(
     invoice meets a level that asks for bank giro or card), the invoice's own methods are
     offered instead: a message that asks for money always says how to pay all of it.
     """
-    methods = {m.value for m in invoice.payment_methods}
+    methods: set[str] = set(invoice.payment_methods)
     if customer.direct_debit_active:
-        methods.add(PaymentMethod.DIRECT_DEBIT.value)
-    offered = [o for o in wanted if o.value not in _METHOD_OPTIONS or o.value in methods]
-    if wanted and not any(o.value in _METHOD_OPTIONS for o in offered):
-        own = [o for o in PaymentOption if o.value in methods]
+        methods.add(PaymentMethod.DIRECT_DEBIT)
+    offered = [o for o in wanted if o not in _METHOD_OPTIONS or o in methods]
+    if wanted and not any(o in _METHOD_OPTIONS for o in offered):
+        own = [o for o in _ALL_OPTIONS if o in methods]
         offered = [*own, *offered]
     return tuple(offered)
 

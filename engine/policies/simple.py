@@ -34,9 +34,10 @@ def arm_key(candidate: Candidate | None) -> str:
     """The arm name of a candidate: ``"remind:sms"``, ``"human_review"``, ``"wait"``."""
     if candidate is None:
         return "wait"
+    # StrEnum members format as their values; ``.value`` is a slow property (Python 3.11)
     if candidate.channel is None:
-        return candidate.action.value
-    return f"{candidate.action.value}:{candidate.channel.value}"
+        return str(candidate.action)
+    return f"{candidate.action}:{candidate.channel}"
 
 
 def options_for(candidate: Candidate | None, ctx: DecisionContext) -> tuple[PaymentOption, ...]:
