@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     """With bulk ingestion, how often changed customers' rows are written to the changelog
     (and their events' offsets become committable). Decisions are sent at once whatever
     this is; a customer busy in many batches is encoded once per flush, not per batch. A crash
-    redoes up to this much work (byte-identical re-sends). ``0`` writes rows every batch."""
+    redoes up to this much work (byte-identical re-sends). ``0`` writes rows every batch, as
+    the ``learned`` policy always does (its redo is identical only for a fixed model)."""
     state_cache: int = 20_000
     """Customer states a worker keeps decoded in memory (the table holds them all). A decoded
     state of a customer with a year of history takes about 30 KB: 20,000 are about 600 MB."""

