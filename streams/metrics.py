@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from schemas.outbound import Decision
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-"""Seconds; from the input record's timestamp to its batch's outputs being acknowledged."""
+"""Seconds; from the input record's timestamp to its batch's outputs handed to the producer."""
 
 
 class Metrics:

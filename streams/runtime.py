@@ -173,6 +173,7 @@ class Runtime:
         :meth:`PartitionedDecider.flush`); hand back the held messages."""
         batch = self.decider.flush()
         await self.sink.flush(batch)
+        await self.sink.wait_outputs()  # the acks below need every output acknowledged
         self.metrics.observe_batch(batch.decisions, [])
         self._remember(batch)
         self._flushed_at = time.monotonic()

@@ -40,26 +40,38 @@ class Sink:
         self.table = table
         self.topics = topics
         self.changelog = changelog
+        self._inflight: list[Awaitable[Any]] = []
 
     async def flush(self, batch: Batch) -> None:
-        """Send ``batch``'s outputs, wait for them, then its rows, then write the store."""
+        """Send ``batch``'s outputs; if it has rows, wait for every output sent so far, then
+        write them."""
         await self.send_outputs(batch)
         await self.write_rows(batch)
 
     async def send_outputs(self, batch: Batch) -> None:
-        """Send ``batch``'s outputs and wait until every one is acknowledged."""
+        """Hand ``batch``'s outputs to the producer without waiting for their acknowledgement.
+
+        Pipelined: the next batch is computed while these are in flight. What must not happen
+        before they are acknowledged (rows, acknowledging records) waits in :meth:`write_rows`
+        and :meth:`wait_outputs`.
+        """
         producer = self.app.producer
-        sends: list[Awaitable[Any]] = []
         for out in batch.outputs:
             topic = self.topics[out.kind]
-            sends.append(await producer.send(topic, out.key, out.value, None, None, None))
-        if sends:
-            await asyncio.gather(*sends)
+            self._inflight.append(await producer.send(topic, out.key, out.value, None, None, None))
+
+    async def wait_outputs(self) -> None:
+        """Wait until every output sent so far is acknowledged (raises if one failed)."""
+        inflight, self._inflight = self._inflight, []
+        if inflight:
+            await asyncio.gather(*inflight)
 
     async def write_rows(self, batch: Batch) -> None:
-        """Send ``batch``'s rows to the changelog, wait, then write them to the local store."""
+        """Wait for every output sent so far, send ``batch``'s rows to the changelog, wait,
+        then write them to the local store."""
         if not batch.rows:
             return
+        await self.wait_outputs()
         producer = self.app.producer
         sends = []
         for customer_id, (partition, row) in batch.rows.items():
