@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     """How input records reach the decider: ``bulk``, whole fetches from Faust's consumer
     (fast; see ``streams/ingest.py``), or ``stream``, a Faust agent's ``take_events``."""
     batch_max: int = 1000
-    """Most events the decider takes per batch; one state write per customer per batch."""
+    """Most events the decider takes per batch (rows: see ``row_flush_seconds``)."""
     batch_within: float = 0.01
     """Seconds the decider waits to fill a batch: the latency it trades for throughput."""
     row_flush_seconds: float = 2.0

@@ -21,8 +21,9 @@ worker owns some partitions of the input and nothing else:
   due decisions first, since :func:`engine.step` advances its customer before applying it.
   Decisions are identical either way; only their interleaving across customers differs.
 * **State.** The changelogged table holds every row (:mod:`streams.rows`); decoded states of
-  recently seen customers stay in a bounded cache, and each batch writes a customer's row once,
-  however many of its events the batch held.
+  recently seen customers stay in a bounded cache, and a customer's row is written once per
+  batch, or with ``rows=False`` once per :meth:`PartitionedDecider.flush` (earlier if the cache
+  lets it go), however many of its events came in between.
 * **Nothing dropped.** A record that is not a valid event, is keyed by another customer than
   its own, or is an unreadable clock record becomes a dead letter with the reason.
 """
