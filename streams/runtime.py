@@ -103,12 +103,10 @@ class Runtime:
                 await self.sink.flush(batch)  # outputs, then rows of customers leaving the cache
             self._held.extend(messages)
             acks = await self._flush_rows() if self._flush_due() else []
-            if self.decider.has_due():
-                self.due.set()
+            self._wake_releases()
         if batch is not None:
             done = now_utc().timestamp()
-            self.metrics.observe_batch(batch.decisions, [done - m.timestamp for m in messages])
-            self._remember(batch)
+            self._account(batch, [done - m.timestamp for m in messages])
         for record in records:
             self.positions[(record.topic, record.partition)] = record.offset
         return acks
@@ -121,10 +119,8 @@ class Runtime:
             partitions = self.decider.partitions()
             batch = self.decider.tick(now_utc(), partitions, rows=not self.holds_rows)
             await self.sink.flush(batch)
-            if self.decider.has_due():
-                self.due.set()
-        self.metrics.observe_batch(batch.decisions, [])
-        self._remember(batch)
+            self._wake_releases()
+        self._account(batch)
         return batch
 
     async def release_slice(self) -> Batch | None:
@@ -136,8 +132,7 @@ class Runtime:
                 return None  # stopping: the producer may be gone; a restart releases them
             batch = self.decider.release(RELEASE_SLICE, rows=not self.holds_rows)
             await self.sink.flush(batch)
-        self.metrics.observe_batch(batch.decisions, [])
-        self._remember(batch)
+        self._account(batch)
         return batch
 
     async def settle(self) -> list[Any]:
@@ -174,8 +169,7 @@ class Runtime:
         batch = self.decider.flush()
         await self.sink.flush(batch)
         await self.sink.wait_outputs()  # the acks below need every output acknowledged
-        self.metrics.observe_batch(batch.decisions, [])
-        self._remember(batch)
+        self._account(batch)
         self._flushed_at = time.monotonic()
         acks, self._held = self._held, []
         return acks
@@ -222,6 +216,16 @@ class Runtime:
             done = self.positions.get((tp.topic, tp.partition), -1) + 1
             lag[f"{tp.topic}/{tp.partition}"] = max(0, (high or 0) - done)
         return lag
+
+    def _wake_releases(self) -> None:
+        """Under the lock: let the release task run if a batch or a tick left customers due."""
+        if self.decider.has_due():
+            self.due.set()
+
+    def _account(self, batch: Batch, latencies: list[float] | None = None) -> None:
+        """Metrics and explanations of a sent batch (``latencies``: of its input records)."""
+        self.metrics.observe_batch(batch.decisions, latencies or [])
+        self._remember(batch)
 
     def _remember(self, batch: Batch) -> None:
         for invoice_id, value in batch.latest.items():
