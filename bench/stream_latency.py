@@ -6,7 +6,9 @@ and a decision due at time D (``decided_at``) is released by the first record of
 whose ``occurred_at`` (running maximum) reaches D, or is made by the event itself at its time.
 So the latency of a decision is **receipt of the decision by a consumer of the audit topic minus
 the producer's send time of the record that released it** (both wall clocks of this process).
-The releasing record is found by bisecting the partition's sent records by time; the audit is
+The releasing record is found by bisecting the partition's sent records by time (a decision at
+exactly the time of a record of its own customer was made by that record, not by the first of
+the many records sharing the time); the audit is
 partitioned by customer like the input, so the decision's partition is its customer's. A second
 figure uses the audit's broker stamp (``LogAppendTime``) instead of consumer receipt.
 
@@ -120,9 +122,9 @@ class Audit:
 
 async def send_paced(
     bootstrap: str, topic: str, messages: list[tuple[bytes, bytes, float]], rate: float
-) -> tuple[dict[bytes, int], list[list[tuple[float, float]]]]:
+) -> tuple[dict[bytes, int], list[list[tuple[float, float, bytes]]]]:
     """Send at ``rate``/s; returns customer -> partition and, per partition, (running max of
-    occurred_at, send time) in send order."""
+    occurred_at, send time, key) in send order."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     sent: list[tuple[bytes, float, float, Any]] = []
@@ -141,22 +143,22 @@ async def send_paced(
     finally:
         await producer.stop()
     where: dict[bytes, int] = {}
-    per: list[list[tuple[float, float]]] = [[] for _ in range(PARTITIONS)]
+    per: list[list[tuple[float, float, bytes]]] = [[] for _ in range(PARTITIONS)]
     for (key, at, now, _), meta in zip(sent, metas, strict=True):
         where[key] = meta.partition
         rows = per[meta.partition]
-        rows.append((max(at, rows[-1][0]) if rows else at, now))
+        rows.append((max(at, rows[-1][0]) if rows else at, now, key))
     return where, per
 
 
 def latencies(
     rows: list[tuple[bytes, float, float, float]],
     where: dict[bytes, int],
-    per: list[list[tuple[float, float]]],
+    per: list[list[tuple[float, float, bytes]]],
     skip_until: float,
 ) -> dict[str, Any]:
     """Attribute each decision to its releasing record and summarise (see module docstring)."""
-    times = [[at for at, _ in p] for p in per]
+    times = [[at for at, _, _ in p] for p in per]
     receipt: list[float] = []
     stamped: list[float] = []
     by_event: list[float] = []
@@ -168,15 +170,16 @@ def latencies(
         if p is None or idx >= len(times[p]):
             unattributed += 1
             continue
-        sent_at = per[p][idx][1]
+        maker = _own_event(per[p], idx, decided, key)
+        if maker is not None and received < per[p][maker][1]:
+            maker = None  # received before its customer's record was sent: the clock made it
+        sent_at = per[p][idx if maker is None else maker][1]
         if sent_at < skip_until:
             continue
         negative += received < sent_at
         receipt.append(received - sent_at)
         stamped.append(stamp - sent_at)
-        # Made at the releasing record's own time: the event itself called for it. Otherwise a
-        # scheduled decision (the 06:00 ladder) that time passing released, often in a burst.
-        (by_event if times[p][idx] == decided else by_clock).append(received - sent_at)
+        (by_event if maker is not None else by_clock).append(received - sent_at)
     return {
         "decisions": len(rows),
         "measured": len(receipt),
@@ -187,6 +190,24 @@ def latencies(
         "made_by_their_event_ms": _summary(by_event) | {"count": len(by_event)},
         "released_by_the_clock_ms": _summary(by_clock) | {"count": len(by_clock)},
     }
+
+
+def _own_event(
+    records: list[tuple[float, float, bytes]], idx: int, decided: float, key: bytes
+) -> int | None:
+    """The index of the decision's own customer's record at exactly ``decided``, among the
+    partition's records from ``idx`` on that share that time, if there is one: the event
+    itself called for the decision. Many records share a time (a billing run issues thousands
+    of invoices at 05:00:00), so the first record at that time is not necessarily the maker;
+    attributing to it would count the time between the two sends as latency. Otherwise the
+    decision is a scheduled one (the 06:00 ladder) that time passing released, at ``idx``."""
+    for i in range(idx, len(records)):
+        at, _, rkey = records[i]
+        if at != decided:
+            return None
+        if rkey == key:
+            return i
+    return None
 
 
 def _summary(values: list[float]) -> dict[str, float | None]:
