@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 
 from engine import EngineContext, StepResult, advance, step
 from engine.reducer import DEAD_LETTER_NOTICES
@@ -110,6 +111,8 @@ class PartitionedDecider:
         self._wakes: dict[str, datetime] = {}
         self._agendas: dict[int, list[tuple[datetime, str]]] = {}
         self._dirty: dict[str, int] = {}
+        self._erased: set[str] = set()
+        """Dirty customers whose state is gone (not in the cache): their row is deleted at once."""
 
     # --- partitions coming and going --------------------------------------------------------
     def adopt(self, rows: Iterable[tuple[bytes, bytes]]) -> int:
@@ -135,6 +138,7 @@ class PartitionedDecider:
         self._wakes.clear()
         self._agendas.clear()
         self._dirty.clear()
+        self._erased.clear()
         self.clocks.clear()
 
     # --- the work -----------------------------------------------------------------------------
@@ -315,7 +319,9 @@ class PartitionedDecider:
         if result.state is None:
             self._cache.pop(customer_id, None)
             self._wakes.pop(customer_id, None)
+            self._erased.add(customer_id)
             return
+        self._erased.discard(customer_id)
         self._cache.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
         self._cache[customer_id] = result.state
         wake = result.state.next_wake()
@@ -351,12 +357,13 @@ class PartitionedDecider:
     def _finish(self, batch: Batch, rows: bool) -> None:
         excess = len(self._cache) - self.cache_size
         # dicts keep insertion order: the least recently stored go first
-        leaving = list(self._cache)[:excess] if excess > 0 else []
+        leaving = list(islice(self._cache, excess)) if excess > 0 else []
         if rows:
             self._write(batch, list(self._dirty))
         else:
             self._write(batch, [c for c in leaving if c in self._dirty])
-            self._write(batch, [c for c, _ in self._dirty.items() if c not in self._cache])
+            self._write(batch, sorted(c for c in self._erased if c in self._dirty))
+        self._erased.clear()
         for customer_id in leaving:
             del self._cache[customer_id]
 
