@@ -48,6 +48,7 @@ class Deployment:
         """The ``DUEWISE_*`` variables of worker ``index``."""
         env = {
             **os.environ,
+            "PYTHONUNBUFFERED": "1",  # a worker killed with -9 keeps its last log lines
             "DUEWISE_BROKER": f"kafka://{self.bootstrap}",
             "DUEWISE_TOPIC_PREFIX": f"{self.name}.",
             "DUEWISE_APP_ID": self.name,

@@ -57,7 +57,10 @@ def compare(expected: dict[str, bytes], got: list[bytes]) -> int:
     for line in got:
         decision_id = decode_decision(line).decision_id
         if decision_id in seen:
-            assert seen[decision_id] == line, f"two different decisions for {decision_id}"
+            assert seen[decision_id] == line, (
+                f"two different decisions for {decision_id}:\nfirst    {seen[decision_id]!r}"
+                f"\nthen     {line!r}\nexpected {expected.get(decision_id)!r}"
+            )
             resent += 1
         seen[decision_id] = line
     missing = sorted(set(expected) - set(seen))
