@@ -31,7 +31,19 @@ from schemas import events as ev
 from schemas.codec import decode_event, encode_event
 from schemas.enums import CallOutcome, DisputeOutcome
 
+SEEN_WINDOW = timedelta(days=35)
+"""How long (in the customer's event time) an event id is remembered to ignore a re-delivery.
+
+A re-delivery after a crash or a rebalance comes seconds to minutes later; an upstream system
+that retries does so within hours or days. Five weeks covers both with room, and is short
+enough that a customer's memory of ids does not grow with its history: a monthly biller's
+customer sees a handful of events in five weeks, not the hundreds of its whole life."""
+SEEN_IDS_FLOOR = 16
+"""The newest ids are kept whatever their age: a customer quiet for longer than the window
+still recognises a re-delivery of its last events (the window runs on its own events' time,
+which stands still while it is quiet, but an event far ahead of a re-delivered one moves it)."""
 SEEN_IDS_KEPT = 256
+"""A hard cap whatever the window: a burst of events keeps at most this many ids."""
 PARKED_MAX = 64
 PARKED_TTL = timedelta(days=120)
 ARCHIVED_UNAPPLIED = "archived_unapplied"
@@ -346,6 +358,33 @@ def _dispatch(state: CustomerState, event: ev.EventBase, out: list[Notice]) -> N
         out.append(Notice(ARCHIVED_UNAPPLIED, event.event_id, archived.detail, raw))
 
 
+def remember(seen: dict[str, datetime], event_id: str, present: datetime) -> None:
+    """Remember ``event_id`` as seen at ``present`` (the customer's latest event time), then
+    forget the ids seen more than :data:`SEEN_WINDOW` before it, keeping at least the newest
+    :data:`SEEN_IDS_FLOOR` and at most :data:`SEEN_IDS_KEPT`.
+
+    Why the customer's present and not the event's own time: a late event (one that occurred
+    long ago) is being delivered now, and its re-delivery comes after now, so it must be
+    remembered from now. The present never moves back, so ``seen`` stays oldest first and only
+    its front is looked at: one comparison after a typical event. Event time only, never a
+    clock, so both runtimes forget alike. An id forgotten is a re-delivery taken for new: that
+    is the price of a bounded row, paid only by a re-delivery later than the window.
+    """
+    if event_id not in seen:  # a re-delivered erasure is remembered at its first time
+        seen[event_id] = present
+    excess = len(seen) - SEEN_IDS_FLOOR
+    if excess <= 0:
+        return
+    horizon = present - SEEN_WINDOW
+    stale: list[str] = []
+    for old, at in seen.items():
+        if len(stale) >= excess or (len(seen) - len(stale) <= SEEN_IDS_KEPT and at >= horizon):
+            break
+        stale.append(old)
+    for old in stale:
+        del seen[old]
+
+
 def apply_event(
     state: CustomerState | None, event: ev.EventBase
 ) -> tuple[CustomerState | None, list[Notice]]:
@@ -353,30 +392,30 @@ def apply_event(
 
     Returns the state to keep and the notices. The given state object is updated in place and
     returned: the caller hands over ownership. An erasure leaves only a tombstone (the customer
-    id, the erasure time and event ids, no personal data), so that a re-delivered event from
-    before the erasure cannot restart dunning under decision ids already used.
+    id, the erasure time and the recent event ids, windowed as any customer's, no personal
+    data), so that a re-delivered event from before the erasure cannot restart dunning under
+    decision ids already used (an event from before the erasure is ignored by its time anyway;
+    the ids keep recognising a re-delivered erasure or an event just after it).
     """
     out: list[Notice] = []
     if isinstance(event, ev.CustomerErased):
-        seen = [*(state.seen_event_ids if state is not None else []), event.event_id]
+        seen = dict(state.seen_events) if state is not None else {}
+        last = state.last_event_at if state is not None else None
+        remember(seen, event.event_id, max(event.occurred_at, last or event.occurred_at))
         tombstone = CustomerState(
-            customer_id=event.customer_id,
-            erased_at=event.occurred_at,
-            seen_event_ids=seen[-SEEN_IDS_KEPT:],
+            customer_id=event.customer_id, erased_at=event.occurred_at, seen_events=seen
         )
         return tombstone, [Notice("erased", event.event_id, "customer state removed")]
     if state is None:
         state = CustomerState(customer_id=event.customer_id)
-    if event.event_id in state.seen_event_ids:
+    if event.event_id in state.seen_events:
         return state, [Notice("duplicate_ignored", event.event_id)]
     if state.erased_at is not None and event.occurred_at <= state.erased_at:
         detail = "the event predates the customer's erasure"
         return state, [Notice("after_erasure_ignored", event.event_id, detail)]
-    state.seen_event_ids.append(event.event_id)
-    if len(state.seen_event_ids) > SEEN_IDS_KEPT:
-        del state.seen_event_ids[: len(state.seen_event_ids) - SEEN_IDS_KEPT]
     if state.last_event_at is None or event.occurred_at > state.last_event_at:
         state.last_event_at = event.occurred_at
+    remember(state.seen_events, event.event_id, state.last_event_at)
     _dispatch(state, event, out)
     _expire_parked(state, event.occurred_at, out)
     return state, out

@@ -8,12 +8,15 @@ returns the state to keep. It serialises to JSON for the changelog and snapshots
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enums import Action, Channel, DebtorKind, PaymentMethod, PaymentOption
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""The time given to untimed ids of an old row that has no event time at all (none known)."""
 
 
 class _State(BaseModel):
@@ -205,6 +208,13 @@ class CustomerState(_State):
 
     ``invoices``, ``payments`` and ``contacts`` hold the live ledger; closed invoices leave it
     for ``archive`` once nothing can need them any more, so the state stays bounded.
+
+    ``seen_events`` maps the ids of recent events to when they were seen (the customer's
+    present then, in event time), oldest first: a re-delivered event is recognised and ignored.
+    It keeps a window of event time, not a fixed count (see :func:`engine.reducer.remember`),
+    so it stays small however long the customer's history. ``seen_event_ids`` is the plain id
+    list rows held before the ids had times; it is only read when such a row is decoded, and
+    moved into ``seen_events`` then (see :meth:`_upgrade`).
     """
 
     customer_id: str
@@ -223,10 +233,29 @@ class CustomerState(_State):
     contacts: list[ContactRecord] = Field(default_factory=list)
     parked: list[ParkedEvent] = Field(default_factory=list)
     pending: list[PendingOutcome] = Field(default_factory=list)
+    seen_events: dict[str, datetime] = Field(default_factory=dict)
     seen_event_ids: list[str] = Field(default_factory=list)
     archive: Archive = Field(default_factory=Archive)
     last_event_at: datetime | None = None
     erased_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _upgrade(self) -> CustomerState:
+        """Move the untimed ids of a row written before ids had times into the timed maps.
+
+        Why. Rows live on in the table's changelog and in snapshots across an upgrade, and
+        decoding one must neither fail nor forget what it remembers. Its ids have no time, so
+        they are taken as seen at the customer's present when the row was written
+        (its latest event time, or its erasure): the windows then keep them as long as the
+        newest of them, never shorter. A cheap test on every decode; nothing to do for a
+        current row.
+        """
+        if self.seen_event_ids:
+            at = self.last_event_at or self.erased_at or _EPOCH
+            for one in self.seen_event_ids:
+                self.seen_events.setdefault(one, at)
+            self.seen_event_ids.clear()
+        return self
 
     def open_invoices(self) -> list[InvoiceState]:
         """Invoices still owing, oldest due first (the order payments are allocated in)."""
