@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine import ledger
@@ -80,7 +80,7 @@ class _ArchivedError(Exception):
 def _invoice(state: CustomerState, invoice_id: str) -> InvoiceState:
     invoice = state.invoices.get(invoice_id)
     if invoice is None:
-        if invoice_id in state.archive.invoice_ids:
+        if invoice_id in state.archive.invoices:
             raise _ArchivedError(f"invoice {invoice_id} is archived")
         raise _ParkedError(invoice_id)
     return invoice
@@ -99,7 +99,7 @@ def _touch_all(state: CustomerState, at: datetime) -> None:
 
 
 def _invoice_issued(state: CustomerState, e: ev.InvoiceIssued, out: list[Notice]) -> None:
-    if e.invoice_id in state.invoices or e.invoice_id in state.archive.invoice_ids:
+    if e.invoice_id in state.invoices or e.invoice_id in state.archive.invoices:
         out.append(Notice("invoice_reissued_ignored", e.event_id, e.invoice_id))
         return
     invoice = InvoiceState(
@@ -150,7 +150,7 @@ def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState
     know), so the payment is allocated oldest first. A closed invoice takes nothing, so one
     that is archived (closed long ago) is no target either: oldest first again."""
     if e.invoice_id is not None:
-        if e.invoice_id in state.archive.invoice_ids:
+        if e.invoice_id in state.archive.invoices:
             return None
         return _invoice(state, e.invoice_id)
     reference = e.payment_reference
@@ -163,7 +163,7 @@ def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState
 
 
 def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Notice]) -> None:
-    if e.payment_id in state.payments or e.payment_id in state.archive.payment_ids:
+    if e.payment_id in state.payments or e.payment_id in state.archive.payments:
         out.append(Notice("payment_repeated_ignored", e.event_id, e.payment_id))
         return
     target = _payment_target(state, e)
@@ -184,7 +184,7 @@ def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Not
 
 def _payment_reversed(state: CustomerState, e: ev.PaymentReversed, out: list[Notice]) -> None:
     payment = state.payments.get(e.payment_id)
-    if payment is None and e.payment_id in state.archive.payment_ids:
+    if payment is None and e.payment_id in state.archive.payments:
         # what it paid was closed and archived long ago: a person must look at it
         raise _ArchivedError(f"payment {e.payment_id} is archived")
     if payment is None or payment.reversed:
@@ -358,10 +358,11 @@ def _dispatch(state: CustomerState, event: ev.EventBase, out: list[Notice]) -> N
         out.append(Notice(ARCHIVED_UNAPPLIED, event.event_id, archived.detail, raw))
 
 
-def remember(seen: dict[str, datetime], event_id: str, present: datetime) -> None:
-    """Remember ``event_id`` as seen at ``present`` (the customer's latest event time), then
-    forget the ids seen more than :data:`SEEN_WINDOW` before it, keeping at least the newest
-    :data:`SEEN_IDS_FLOOR` and at most :data:`SEEN_IDS_KEPT`.
+def remember(seen: dict[str, date], event_id: str, present: datetime) -> None:
+    """Remember ``event_id`` as seen on the day of ``present`` (the customer's latest event
+    time, UTC), then forget the ids seen on days before the window (:data:`SEEN_WINDOW` before
+    ``present``), keeping at least the newest :data:`SEEN_IDS_FLOOR` and at most
+    :data:`SEEN_IDS_KEPT`.
 
     Why the customer's present and not the event's own time: a late event (one that occurred
     long ago) is being delivered now, and its re-delivery comes after now, so it must be
@@ -370,15 +371,15 @@ def remember(seen: dict[str, datetime], event_id: str, present: datetime) -> Non
     clock, so both runtimes forget alike. An id forgotten is a re-delivery taken for new: that
     is the price of a bounded row, paid only by a re-delivery later than the window.
     """
-    if event_id not in seen:  # a re-delivered erasure is remembered at its first time
-        seen[event_id] = present
+    if event_id not in seen:  # a re-delivered erasure is remembered on its first day
+        seen[event_id] = present.date()
     excess = len(seen) - SEEN_IDS_FLOOR
     if excess <= 0:
         return
-    horizon = present - SEEN_WINDOW
+    horizon = (present - SEEN_WINDOW).date()
     stale: list[str] = []
-    for old, at in seen.items():
-        if len(stale) >= excess or (len(seen) - len(stale) <= SEEN_IDS_KEPT and at >= horizon):
+    for old, day in seen.items():
+        if len(stale) >= excess or (len(seen) - len(stale) <= SEEN_IDS_KEPT and day >= horizon):
             break
         stale.append(old)
     for old in stale:

@@ -1,14 +1,14 @@
 """The reducer's memory of event ids: a window of event time with a floor and a cap.
 
 A customer's row must not grow with the length of its history, so ids are remembered for
-:data:`engine.reducer.SEEN_WINDOW` of the customer's event time (at least the newest
-:data:`SEEN_IDS_FLOOR`, at most :data:`SEEN_IDS_KEPT`), and rows written when ids were a plain
-list still decode.
+:data:`engine.reducer.SEEN_WINDOW` (whole UTC days) of the customer's event time (at least the
+newest :data:`SEEN_IDS_FLOOR`, at most :data:`SEEN_IDS_KEPT`), and rows written when ids were a
+plain list still decode.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from engine.reducer import SEEN_IDS_FLOOR, SEEN_IDS_KEPT, SEEN_WINDOW, apply_event, remember
 from engine.state import CustomerState
@@ -69,15 +69,15 @@ def test_a_late_event_is_remembered_from_the_present_not_its_own_time() -> None:
     late = customer_updated(language="fi", at=START - timedelta(days=100))
     state, _ = apply(*events, late)
     assert state is not None
-    assert state.seen_events[late.event_id] == events[-1].occurred_at
+    assert state.seen_events[late.event_id] == events[-1].occurred_at.date()
     assert _redeliver(state, late) == ["duplicate_ignored"]
 
 
 def test_remember_keeps_the_first_time_of_an_id() -> None:
-    seen = {"a": START}
+    seen = {"a": START.date()}
     remember(seen, "b", START + timedelta(days=1))
     remember(seen, "a", START + timedelta(days=2))
-    assert seen == {"a": START, "b": START + timedelta(days=1)}
+    assert seen == {"a": START.date(), "b": START.date() + timedelta(days=1)}
 
 
 def test_the_erasure_tombstone_keeps_the_windowed_ids() -> None:
@@ -97,7 +97,7 @@ def test_a_row_with_a_plain_id_list_still_decodes() -> None:
     last = "2026-03-01T08:00:00Z"
     old_row = f'{{"customer_id":"c1","seen_event_ids":["e1","e2"],"last_event_at":"{last}"}}'
     state = CustomerState.model_validate_json(old_row)
-    assert state.seen_events == {"e1": at(last), "e2": at(last)}
+    assert state.seen_events == {"e1": at(last).date(), "e2": at(last).date()}
     assert state.seen_event_ids == []
     assert _redeliver(state.model_copy(deep=True), customer_updated(event_id="e2")) == [
         "duplicate_ignored"
@@ -109,4 +109,4 @@ def test_a_row_with_a_plain_id_list_still_decodes() -> None:
 def test_an_erased_row_with_a_plain_id_list_takes_the_erasure_time() -> None:
     old_row = '{"customer_id":"c1","seen_event_ids":["e1"],"erased_at":"2026-03-01T08:00:00Z"}'
     state = CustomerState.model_validate_json(old_row)
-    assert state.seen_events == {"e1": at("2026-03-01T08:00")}
+    assert state.seen_events == {"e1": date(2026, 3, 1)}
