@@ -4,7 +4,8 @@ It never decides anything; deciding is :mod:`engine.decide`. It is total: every 
 leads to a new state plus zero or more :class:`Notice` records for things a human should know
 (a duplicate ignored, an early payment held, a held event expired). Events scoped to an invoice
 that has not arrived yet are parked and replayed when it does, so out-of-order input is
-reconciled rather than dropped. An event about an archived invoice or payment
+reconciled rather than dropped. Re-delivered events are recognised by their ids, remembered for
+a window of event time (:mod:`engine.dedupe`). An event about an archived invoice or payment
 (:mod:`engine.archive`) cannot be applied any more: a re-issue or a repeated payment is ignored
 as before, anything else becomes an ``archived_unapplied`` notice carrying the event, for the
 dead-letter path.
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine import ledger
+from engine.dedupe import remember
 from engine.ids import parse_payment_reference
 from engine.state import (
     CustomerState,
@@ -31,19 +33,6 @@ from schemas import events as ev
 from schemas.codec import decode_event, encode_event
 from schemas.enums import CallOutcome, DisputeOutcome
 
-SEEN_WINDOW = timedelta(days=35)
-"""How long (in the customer's event time) an event id is remembered to ignore a re-delivery.
-
-A re-delivery after a crash or a rebalance comes seconds to minutes later; an upstream system
-that retries does so within hours or days. Five weeks covers both with room, and is short
-enough that a customer's memory of ids does not grow with its history: a monthly biller's
-customer sees a handful of events in five weeks, not the hundreds of its whole life."""
-SEEN_IDS_FLOOR = 16
-"""The newest ids are kept whatever their age: a customer quiet for longer than the window
-still recognises a re-delivery of its last events (the window runs on its own events' time,
-which stands still while it is quiet, but an event far ahead of a re-delivered one moves it)."""
-SEEN_IDS_KEPT = 256
-"""A hard cap whatever the window: a burst of events keeps at most this many ids."""
 PARKED_MAX = 64
 PARKED_TTL = timedelta(days=120)
 ARCHIVED_UNAPPLIED = "archived_unapplied"
@@ -356,34 +345,6 @@ def _dispatch(state: CustomerState, event: ev.EventBase, out: list[Notice]) -> N
     except _ArchivedError as archived:
         raw = encode_event(event).decode()
         out.append(Notice(ARCHIVED_UNAPPLIED, event.event_id, archived.detail, raw))
-
-
-def remember(seen: dict[str, date], event_id: str, present: datetime) -> None:
-    """Remember ``event_id`` as seen on the day of ``present`` (the customer's latest event
-    time, UTC), then forget the ids seen on days before the window (:data:`SEEN_WINDOW` before
-    ``present``), keeping at least the newest :data:`SEEN_IDS_FLOOR` and at most
-    :data:`SEEN_IDS_KEPT`.
-
-    Why the customer's present and not the event's own time: a late event (one that occurred
-    long ago) is being delivered now, and its re-delivery comes after now, so it must be
-    remembered from now. The present never moves back, so ``seen`` stays oldest first and only
-    its front is looked at: one comparison after a typical event. Event time only, never a
-    clock, so both runtimes forget alike. An id forgotten is a re-delivery taken for new: that
-    is the price of a bounded row, paid only by a re-delivery later than the window.
-    """
-    if event_id not in seen:  # a re-delivered erasure is remembered on its first day
-        seen[event_id] = present.date()
-    excess = len(seen) - SEEN_IDS_FLOOR
-    if excess <= 0:
-        return
-    horizon = (present - SEEN_WINDOW).date()
-    stale: list[str] = []
-    for old, day in seen.items():
-        if len(stale) >= excess or (len(seen) - len(stale) <= SEEN_IDS_KEPT and day >= horizon):
-            break
-        stale.append(old)
-    for old in stale:
-        del seen[old]
 
 
 def apply_event(

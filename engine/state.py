@@ -222,7 +222,7 @@ class CustomerState(_State):
     ``seen_events`` maps the ids of recent events to the day they were seen (the UTC date of
     the customer's present then, in event time), oldest first: a re-delivered event is
     recognised and ignored. It keeps a window of event time, not a fixed count (see
-    :func:`engine.reducer.remember`), so it stays small however long the customer's history.
+    :func:`engine.dedupe.remember`), so it stays small however long the customer's history.
     A day, not an instant: the windows are weeks long, and a date is half the bytes of an
     instant in a row that is encoded every time the customer is touched. ``seen_event_ids`` is
     the plain id list rows held before the ids had days; it is only read when such a row is

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.reducer import PARKED_MAX, PARKED_TTL, SEEN_IDS_KEPT, apply_event
+from engine.dedupe import SEEN_IDS_KEPT
+from engine.reducer import PARKED_MAX, PARKED_TTL, apply_event
 from schemas.codec import decode_event
 from schemas.events import EventBase
 from tests.builders import (

@@ -1,7 +1,7 @@
 """The reducer's memory of event ids: a window of event time with a floor and a cap.
 
 A customer's row must not grow with the length of its history, so ids are remembered for
-:data:`engine.reducer.SEEN_WINDOW` (whole UTC days) of the customer's event time (at least the
+:data:`engine.dedupe.SEEN_WINDOW` (whole UTC days) of the customer's event time (at least the
 newest :data:`SEEN_IDS_FLOOR`, at most :data:`SEEN_IDS_KEPT`), and rows written when ids were a
 plain list still decode.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from engine.reducer import SEEN_IDS_FLOOR, SEEN_IDS_KEPT, SEEN_WINDOW, apply_event, remember
+from engine.dedupe import SEEN_IDS_FLOOR, SEEN_IDS_KEPT, SEEN_WINDOW, remember
+from engine.reducer import apply_event
 from engine.state import CustomerState
 from schemas.events import EventBase
 from tests.builders import apply, at, customer_erased, customer_updated
