@@ -32,12 +32,24 @@ the ladder) only read contacts of that invoice, which is closed. Pending outcome
 explicitly, whatever their windows. A payment reversed more than the retention after the
 invoice closed is beyond the card networks' usual 120-day chargeback window; it is not lost but
 sent to the dead-letter path for a person to look at.
+
+Tombstones expire. Each archived id is kept with the day it was archived (event time) and
+dropped :attr:`ArchiveConfig.tombstone_retention` (400 days by default) later, or the
+tombstones alone would grow by every invoice and payment of the customer's life. The
+consequence, accepted: an event naming an invoice or payment archived longer ago than that is
+taken as new. A re-issued invoice id opens a new invoice (its dunning restarts, and its decision
+ids, the invoice id and step, are those the old invoice used); a repeated payment id is
+allocated again; any other event about the invoice waits for it like any event about an unknown
+invoice, and reaches the dead-letter path when it expires unmatched (a payment naming it is held
+so too, instead of going oldest first); a reversal of the payment is reported unmatched. By then
+the invoice closed more than 520 days ago: far beyond any billing system's retries or the card
+networks' chargeback windows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from engine.features import HISTORY, answered_by
 from engine.state import CustomerState, InvoiceStatus, PaidSummary
@@ -48,9 +60,11 @@ LONGEST_CAP_WINDOW = timedelta(days=90)
 
 @dataclass(frozen=True, slots=True)
 class ArchiveConfig:
-    """How long a closed invoice stays live; ``enabled=False`` keeps everything forever."""
+    """How long a closed invoice stays live, and how long its tombstone (and its payments')
+    then recognises a late event about it; ``enabled=False`` keeps everything forever."""
 
     retention: timedelta = timedelta(days=120)
+    tombstone_retention: timedelta = timedelta(days=400)
     enabled: bool = True
 
     def __post_init__(self) -> None:
@@ -58,6 +72,8 @@ class ArchiveConfig:
             raise ValueError(
                 f"retention must be longer than the longest cap window ({LONGEST_CAP_WINDOW})"
             )
+        if self.tombstone_retention <= timedelta(0):
+            raise ValueError("tombstone_retention must be positive")
 
 
 def _candidates(state: CustomerState, cutoff: datetime) -> set[str]:
@@ -94,7 +110,9 @@ def _close_over_payments(state: CustomerState, ids: set[str]) -> None:
                 changed = True
 
 
-def _archive_payments(state: CustomerState, ids: set[str], cutoff: datetime) -> None:
+def _archive_payments(
+    state: CustomerState, ids: set[str], cutoff: datetime, present: datetime
+) -> None:
     gone = [
         p.payment_id
         for p in state.payments.values()
@@ -103,17 +121,17 @@ def _archive_payments(state: CustomerState, ids: set[str], cutoff: datetime) -> 
     ]
     for payment_id in gone:
         del state.payments[payment_id]
-    state.archive.payment_ids.extend(gone)
+        state.archive.payments[payment_id] = present.date()
 
 
-def _archive_invoices(state: CustomerState, ids: set[str]) -> None:
+def _archive_invoices(state: CustomerState, ids: set[str], present: datetime) -> None:
     if not ids:
         return
     archive = state.archive
     contacted = {c.invoice_id for c in state.contacts if c.channel is not None}
     for invoice_id in sorted(ids):
         invoice = state.invoices.pop(invoice_id)
-        archive.invoice_ids.append(invoice_id)
+        archive.invoices[invoice_id] = present.date()
         if invoice.status is not InvoiceStatus.PAID or invoice.closed_at is None:
             continue  # cancelled: the features never read it
         archive.recent_paid.append(
@@ -135,9 +153,25 @@ def _archive_invoices(state: CustomerState, ids: set[str]) -> None:
         state.contacts = [c for c in state.contacts if c.invoice_id not in ids]
 
 
+def expire_tombstones(tombstones: dict[str, date], horizon: date) -> None:
+    """Forget the ids archived on a day before ``horizon``.
+
+    Ids are archived at the customer's present, which never moves back, so the map is oldest
+    first and only its front is looked at: one comparison when nothing is due to go.
+    """
+    stale: list[str] = []
+    for archived_id, archived_at in tombstones.items():
+        if archived_at >= horizon:
+            break
+        stale.append(archived_id)
+    for archived_id in stale:
+        del tombstones[archived_id]
+
+
 def archive_closed(state: CustomerState, present: datetime, config: ArchiveConfig) -> int:
     """Move what nothing can need any more from the live state to its archive, at ``present``
-    (the customer's latest event time). Returns the number of invoices archived.
+    (the customer's latest event time), and forget the tombstones older than
+    :attr:`ArchiveConfig.tombstone_retention`. Returns the number of invoices archived.
 
     Old reversed payments go when an old closed invoice does (they hold no money, only their
     id for the dedupe, so they need no test of their own after every event). Nothing is done
@@ -145,11 +179,15 @@ def archive_closed(state: CustomerState, present: datetime, config: ArchiveConfi
     """
     if not config.enabled:
         return 0
+    archive = state.archive
+    horizon = (present - config.tombstone_retention).date()
+    expire_tombstones(archive.invoices, horizon)
+    expire_tombstones(archive.payments, horizon)
     cutoff = present - config.retention
     ids = _candidates(state, cutoff)
     if not ids:
         return 0
     _close_over_payments(state, ids)
-    _archive_payments(state, ids, cutoff)
-    _archive_invoices(state, ids)
+    _archive_payments(state, ids, cutoff, present)
+    _archive_invoices(state, ids, present)
     return len(ids)

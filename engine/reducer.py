@@ -4,7 +4,8 @@ It never decides anything; deciding is :mod:`engine.decide`. It is total: every 
 leads to a new state plus zero or more :class:`Notice` records for things a human should know
 (a duplicate ignored, an early payment held, a held event expired). Events scoped to an invoice
 that has not arrived yet are parked and replayed when it does, so out-of-order input is
-reconciled rather than dropped. An event about an archived invoice or payment
+reconciled rather than dropped. Re-delivered events are recognised by their ids, remembered for
+a window of event time (:mod:`engine.dedupe`). An event about an archived invoice or payment
 (:mod:`engine.archive`) cannot be applied any more: a re-issue or a repeated payment is ignored
 as before, anything else becomes an ``archived_unapplied`` notice carrying the event, for the
 dead-letter path.
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine import ledger
+from engine.dedupe import remember
 from engine.ids import parse_payment_reference
 from engine.state import (
     CustomerState,
@@ -31,7 +33,6 @@ from schemas import events as ev
 from schemas.codec import decode_event, encode_event
 from schemas.enums import CallOutcome, DisputeOutcome
 
-SEEN_IDS_KEPT = 256
 PARKED_MAX = 64
 PARKED_TTL = timedelta(days=120)
 ARCHIVED_UNAPPLIED = "archived_unapplied"
@@ -68,7 +69,7 @@ class _ArchivedError(Exception):
 def _invoice(state: CustomerState, invoice_id: str) -> InvoiceState:
     invoice = state.invoices.get(invoice_id)
     if invoice is None:
-        if invoice_id in state.archive.invoice_ids:
+        if invoice_id in state.archive.invoices:
             raise _ArchivedError(f"invoice {invoice_id} is archived")
         raise _ParkedError(invoice_id)
     return invoice
@@ -87,7 +88,7 @@ def _touch_all(state: CustomerState, at: datetime) -> None:
 
 
 def _invoice_issued(state: CustomerState, e: ev.InvoiceIssued, out: list[Notice]) -> None:
-    if e.invoice_id in state.invoices or e.invoice_id in state.archive.invoice_ids:
+    if e.invoice_id in state.invoices or e.invoice_id in state.archive.invoices:
         out.append(Notice("invoice_reissued_ignored", e.event_id, e.invoice_id))
         return
     invoice = InvoiceState(
@@ -138,7 +139,7 @@ def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState
     know), so the payment is allocated oldest first. A closed invoice takes nothing, so one
     that is archived (closed long ago) is no target either: oldest first again."""
     if e.invoice_id is not None:
-        if e.invoice_id in state.archive.invoice_ids:
+        if e.invoice_id in state.archive.invoices:
             return None
         return _invoice(state, e.invoice_id)
     reference = e.payment_reference
@@ -151,7 +152,7 @@ def _payment_target(state: CustomerState, e: ev.PaymentReceived) -> InvoiceState
 
 
 def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Notice]) -> None:
-    if e.payment_id in state.payments or e.payment_id in state.archive.payment_ids:
+    if e.payment_id in state.payments or e.payment_id in state.archive.payments:
         out.append(Notice("payment_repeated_ignored", e.event_id, e.payment_id))
         return
     target = _payment_target(state, e)
@@ -172,7 +173,7 @@ def _payment_received(state: CustomerState, e: ev.PaymentReceived, out: list[Not
 
 def _payment_reversed(state: CustomerState, e: ev.PaymentReversed, out: list[Notice]) -> None:
     payment = state.payments.get(e.payment_id)
-    if payment is None and e.payment_id in state.archive.payment_ids:
+    if payment is None and e.payment_id in state.archive.payments:
         # what it paid was closed and archived long ago: a person must look at it
         raise _ArchivedError(f"payment {e.payment_id} is archived")
     if payment is None or payment.reversed:
@@ -353,30 +354,30 @@ def apply_event(
 
     Returns the state to keep and the notices. The given state object is updated in place and
     returned: the caller hands over ownership. An erasure leaves only a tombstone (the customer
-    id, the erasure time and event ids, no personal data), so that a re-delivered event from
-    before the erasure cannot restart dunning under decision ids already used.
+    id, the erasure time and the recent event ids, windowed as any customer's, no personal
+    data), so that a re-delivered event from before the erasure cannot restart dunning under
+    decision ids already used (an event from before the erasure is ignored by its time anyway;
+    the ids keep recognising a re-delivered erasure or an event just after it).
     """
     out: list[Notice] = []
     if isinstance(event, ev.CustomerErased):
-        seen = [*(state.seen_event_ids if state is not None else []), event.event_id]
+        seen = dict(state.seen_events) if state is not None else {}
+        last = state.last_event_at if state is not None else None
+        remember(seen, event.event_id, max(event.occurred_at, last or event.occurred_at))
         tombstone = CustomerState(
-            customer_id=event.customer_id,
-            erased_at=event.occurred_at,
-            seen_event_ids=seen[-SEEN_IDS_KEPT:],
+            customer_id=event.customer_id, erased_at=event.occurred_at, seen_events=seen
         )
         return tombstone, [Notice("erased", event.event_id, "customer state removed")]
     if state is None:
         state = CustomerState(customer_id=event.customer_id)
-    if event.event_id in state.seen_event_ids:
+    if event.event_id in state.seen_events:
         return state, [Notice("duplicate_ignored", event.event_id)]
     if state.erased_at is not None and event.occurred_at <= state.erased_at:
         detail = "the event predates the customer's erasure"
         return state, [Notice("after_erasure_ignored", event.event_id, detail)]
-    state.seen_event_ids.append(event.event_id)
-    if len(state.seen_event_ids) > SEEN_IDS_KEPT:
-        del state.seen_event_ids[: len(state.seen_event_ids) - SEEN_IDS_KEPT]
     if state.last_event_at is None or event.occurred_at > state.last_event_at:
         state.last_event_at = event.occurred_at
+    remember(state.seen_events, event.event_id, state.last_event_at)
     _dispatch(state, event, out)
     _expire_parked(state, event.occurred_at, out)
     return state, out

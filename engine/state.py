@@ -8,12 +8,15 @@ returns the state to keep. It serialises to JSON for the changelog and snapshots
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enums import Action, Channel, DebtorKind, PaymentMethod, PaymentOption
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""The time given to untimed ids of an old row that has no event time at all (none known)."""
 
 
 class _State(BaseModel):
@@ -185,14 +188,24 @@ class PaidSummary(_State):
 class Archive(_State):
     """What the customer's archived past still contributes (see :mod:`engine.archive`).
 
-    ``invoice_ids``/``payment_ids`` are tombstones: a late event naming an archived invoice
-    or payment is recognised (a re-issue or a repeated payment is still ignored, anything
-    else goes to the dead-letter path) instead of being taken for new. ``recent_paid`` is
-    the newest archived paid invoices by ``(due_date, invoice_id)``, at most
-    :data:`engine.features.HISTORY`; ``tried``/``answered`` count, per channel, the archived
-    contacts on paid invoices and those answered by a payment within the features' window.
+    ``invoices``/``payments`` are tombstones, id -> the day it was archived (the UTC date of
+    the customer's event time then), oldest first: a late event naming an archived invoice or
+    payment is recognised (a re-issue or a repeated payment is still ignored, anything else
+    goes to the dead-letter path) instead of being taken for new. They expire after
+    :attr:`engine.archive.ArchiveConfig.tombstone_retention`, so that they do not grow with
+    the length of the customer's history. ``recent_paid`` is the newest archived paid invoices
+    by ``(due_date, invoice_id)``, at most :data:`engine.features.HISTORY`;
+    ``tried``/``answered`` count, per channel, the archived contacts on paid invoices and those
+    answered by a payment within the features' window.
+
+    ``invoice_ids``/``payment_ids`` are the tombstones as rows written before they had days
+    held them (plain id lists). They are only ever read when such a row is decoded:
+    :class:`CustomerState` moves them into ``invoices``/``payments`` then (see
+    :meth:`CustomerState._upgrade`), so they are always empty in a live state.
     """
 
+    invoices: dict[str, date] = Field(default_factory=dict)
+    payments: dict[str, date] = Field(default_factory=dict)
     invoice_ids: list[str] = Field(default_factory=list)
     payment_ids: list[str] = Field(default_factory=list)
     recent_paid: list[PaidSummary] = Field(default_factory=list)
@@ -205,6 +218,15 @@ class CustomerState(_State):
 
     ``invoices``, ``payments`` and ``contacts`` hold the live ledger; closed invoices leave it
     for ``archive`` once nothing can need them any more, so the state stays bounded.
+
+    ``seen_events`` maps the ids of recent events to the day they were seen (the UTC date of
+    the customer's present then, in event time), oldest first: a re-delivered event is
+    recognised and ignored. It keeps a window of event time, not a fixed count (see
+    :func:`engine.dedupe.remember`), so it stays small however long the customer's history.
+    A day, not an instant: the windows are weeks long, and a date is half the bytes of an
+    instant in a row that is encoded every time the customer is touched. ``seen_event_ids`` is
+    the plain id list rows held before the ids had days; it is only read when such a row is
+    decoded, and moved into ``seen_events`` then (see :meth:`_upgrade`).
     """
 
     customer_id: str
@@ -223,10 +245,35 @@ class CustomerState(_State):
     contacts: list[ContactRecord] = Field(default_factory=list)
     parked: list[ParkedEvent] = Field(default_factory=list)
     pending: list[PendingOutcome] = Field(default_factory=list)
+    seen_events: dict[str, date] = Field(default_factory=dict)
     seen_event_ids: list[str] = Field(default_factory=list)
     archive: Archive = Field(default_factory=Archive)
     last_event_at: datetime | None = None
     erased_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _upgrade(self) -> CustomerState:
+        """Move the untimed ids of a row written before ids had times into the timed maps.
+
+        Why. Rows live on in the table's changelog and in snapshots across an upgrade, and
+        decoding one must neither fail nor forget what it remembers. Its ids have no time, so
+        they are taken as seen (or archived) at the customer's present when the row was written
+        (its latest event time, or its erasure): the windows then keep them as long as the
+        newest of them, never shorter. A cheap test on every decode; nothing to do for a
+        current row.
+        """
+        archive = self.archive
+        if self.seen_event_ids or archive.invoice_ids or archive.payment_ids:
+            at = (self.last_event_at or self.erased_at or _EPOCH).date()
+            for ids, timed in (
+                (self.seen_event_ids, self.seen_events),
+                (archive.invoice_ids, archive.invoices),
+                (archive.payment_ids, archive.payments),
+            ):
+                for one in ids:
+                    timed.setdefault(one, at)
+                ids.clear()
+        return self
 
     def open_invoices(self) -> list[InvoiceState]:
         """Invoices still owing, oldest due first (the order payments are allocated in)."""
