@@ -49,6 +49,7 @@ class LearnerService:
         self._last_publish = time.monotonic()
         self._producer: AIOKafkaProducer | None = None
         self._recent: OrderedDict[str, None] = OrderedDict()
+        self._taking_over = False
 
     async def run(self) -> None:
         """Learn from the outcomes topic until cancelled."""
@@ -70,12 +71,29 @@ class LearnerService:
                 got = await consumer.getmany(timeout_ms=1000, max_records=1000)
                 for records in got.values():
                     for record in records:
-                        self._learn(record.value or b"", record.offset)
+                        self.take(record.value or b"", record.offset)
                 if self._due():
                     await self.publish()
         finally:
             await consumer.stop()
             await self._producer.stop()
+
+    def take(self, raw: bytes, offset: int) -> bool:
+        """Learn the outcome at ``offset`` if it is the one that comes next; return whether it
+        was taken.
+
+        Why only that one. The snapshot says which outcome comes next, and learning must go on
+        from exactly there. While a take-over is restoring a snapshot (it awaits the broker),
+        the consumer can still hand over records fetched from the old position; learned then,
+        and again after the take-over's seek, they were counted twice (seen on the broker: a
+        learner ahead of one pass over the distinct outcomes). So nothing is learned during a
+        take-over, and a record out of sequence (a stale fetch) is skipped and counted.
+        """
+        if self._taking_over or offset != self.next_offset:
+            self.stats["out_of_sequence"] += 1
+            return False
+        self._learn(raw, offset)
+        return True
 
     def _learn(self, raw: bytes, offset: int) -> None:
         try:
@@ -117,20 +135,29 @@ class LearnerService:
         self._last_publish = time.monotonic()
 
     async def take_over(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
-        """Start from the latest snapshot and the outcome after it (or from nothing)."""
-        found = await latest_snapshot(self.settings)
-        self.learner = build_learner(self.settings)
-        self.next_offset = 0
-        if found is not None:
-            blob, headers = found
-            try:
-                verify(self.settings, blob, headers)
-                self.learner.restore(blob)
-                self.next_offset = int(header(headers, OFFSET_HEADER) or b"0")
-            except (SnapshotError, ValueError) as exc:
-                log.error("latest snapshot refused, learning from the start: %s", exc)
-        self._recent = await _recent_ids(self.settings, tp, self.next_offset)
-        consumer.seek(tp, self.next_offset)
+        """Start from the latest snapshot and the outcome after it (or from nothing); if the
+        topic no longer holds that outcome (retention), from its first one."""
+        self._taking_over = True
+        try:
+            found = await latest_snapshot(self.settings)
+            self.learner = build_learner(self.settings)
+            self.next_offset = 0
+            if found is not None:
+                blob, headers = found
+                try:
+                    verify(self.settings, blob, headers)
+                    self.learner.restore(blob)
+                    self.next_offset = int(header(headers, OFFSET_HEADER) or b"0")
+                except (SnapshotError, ValueError) as exc:
+                    log.error("latest snapshot refused, learning from the start: %s", exc)
+            first = (await consumer.beginning_offsets([tp]))[tp]
+            if self.next_offset < first:
+                log.warning("outcomes %d-%d are gone (retention)", self.next_offset, first - 1)
+                self.next_offset = first
+            self._recent = await _recent_ids(self.settings, tp, self.next_offset)
+            consumer.seek(tp, self.next_offset)
+        finally:
+            self._taking_over = False
 
 
 async def _recent_ids(settings: Settings, tp: TopicPartition, end: int) -> OrderedDict[str, None]:
