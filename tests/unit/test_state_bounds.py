@@ -21,9 +21,9 @@ from engine.state import CustomerState
 from schemas import events as ev
 from streams.rows import encode_row
 from tests.builders import at, invoice_issued, message, payment_received
+from tests.unit.test_archive import PAID, paid_customer
 
 CONFIG = ArchiveConfig()
-PAID = "2026-09-20T10:00"
 ARCHIVED = at(PAID) + CONFIG.retention + timedelta(hours=1)
 LAST_KEPT = ARCHIVED + CONFIG.tombstone_retention
 FIRST_GONE = LAST_KEPT + timedelta(days=1)
@@ -31,13 +31,7 @@ FIRST_GONE = LAST_KEPT + timedelta(days=1)
 
 def _archived() -> CustomerState:
     """i1 paid by p1 on :data:`PAID`, archived on :data:`ARCHIVED`."""
-    state = None
-    for event in (
-        invoice_issued(invoice="i1", due="2026-09-30"),
-        payment_received(invoice="i1", payment="p1", at=PAID),
-    ):
-        state, _ = apply_event(state, event)
-    assert state is not None
+    state = paid_customer()
     assert archive_closed(state, ARCHIVED, CONFIG) == 1
     assert state.archive.invoices == {"i1": ARCHIVED.date()}
     return state
