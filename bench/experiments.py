@@ -49,15 +49,18 @@ from duewise.validate import iter_lines  # noqa: E402
 
 
 class HashSink:
-    """A write-only sink that keeps a SHA-256 of everything written."""
+    """A write-only sink that keeps a SHA-256 of everything written, its size and how many
+    writes (lines) it took."""
 
     def __init__(self) -> None:
         self.h = hashlib.sha256()
         self.bytes = 0
+        self.lines = 0
 
     def write(self, data: bytes) -> int:
         self.h.update(data)
         self.bytes += len(data)
+        self.lines += 1
         return len(data)
 
 

@@ -22,7 +22,6 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import statistics
 import time
 import tracemalloc
@@ -30,6 +29,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from bench.experiments import HashSink
 from bench.paths import DATA
 from bench.stream_input import ensure_log
 from duewise.bootstrap import build_engine
@@ -41,19 +41,6 @@ from engine.state import CustomerState
 from streams.rows import encode_row
 
 DEFAULT_LOG = DATA / "sim-5000c-60m-s1.jsonl"
-
-
-class HashSink:
-    """A write-only sink that keeps only a SHA-256 of what it was given, and a line count."""
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.lines = 0
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        self.lines += 1
-        return len(data)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -137,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = replay_lines(engine, lines, sinks)
     print(
         f"events {summary.events}  decisions {audit.lines}  dead letters {dlq.lines}"
-        f"  sha256 {audit.digest.hexdigest()} / {dlq.digest.hexdigest()}"
+        f"  sha256 {audit.h.hexdigest()} / {dlq.h.hexdigest()}"
     )
     return 0
 
