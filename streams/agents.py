@@ -5,7 +5,8 @@ one decider call, one gather of output sends, one changelog write per customer. 
 ``concurrency=1`` so offsets are never committed past an unfinished batch. The timer runs on
 every worker, over that worker's own partitions (not ``on_leader``): in ``wall`` mode it
 moves their clocks. A release task makes the decisions that fell due with no new event, a
-slice of customers per turn of the lock, so a 06:00 burst does not hold up new events.
+slice of customers per turn of the lock, so a 06:00 burst does not hold up new events; a flush
+task writes held rows the same way (:mod:`streams.flush`).
 
 Why a failed batch ends the process. ``take_events`` acknowledges a batch's events when the
 loop body is left, *also* when it is left by an exception; Faust would then commit offsets of
@@ -101,6 +102,15 @@ def register(runtime: Runtime, inputs: Any) -> None:
                 await asyncio.sleep(0)  # let a waiting batch take the lock
 
     app.task(release)
+
+    async def flush() -> None:
+        while True:
+            await runtime.flushing.wait()
+            runtime.flushing.clear()
+            while await complete(runtime.flush_slice(), "a row flush"):
+                await asyncio.sleep(0)  # let a waiting batch or release take the lock
+
+    app.task(flush)
 
     if settings.clock == "wall":
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -155,7 +155,7 @@ class PartitionedDecider:
         for record in records:
             self._record(record, batch, now)
         if self.release_inline:
-            self._release(batch, None)
+            self._release(batch, None, None)
         self._finish(batch, rows)
         return batch
 
@@ -166,23 +166,55 @@ class PartitionedDecider:
             self._move_clock(partition, now)
         batch = Batch()
         if self.release_inline:
-            self._release(batch, None)
+            self._release(batch, None, None)
         self._finish(batch, rows)
         return batch
 
-    def release(self, limit: int | None = None, rows: bool = True) -> Batch:
-        """Make the decisions of up to ``limit`` due customers (all: ``None``), earliest first."""
+    def release(
+        self,
+        limit: int | None = None,
+        rows: bool = True,
+        until: Mapping[int, datetime] | None = None,
+    ) -> Batch:
+        """Make the decisions of up to ``limit`` due customers (all: ``None``), earliest first;
+        with ``until``, only those due by those clocks (a flush's: see :meth:`write`)."""
         batch = Batch()
-        self._release(batch, limit)
+        self._release(batch, limit, until)
         self._finish(batch, rows)
         return batch
 
-    def has_due(self) -> bool:
-        """Whether some customer's decision fell due by its partition's clock."""
+    def has_due(self, until: Mapping[int, datetime] | None = None) -> bool:
+        """Whether some customer's decision fell due by its partition's clock (and by
+        ``until``'s clock of the partition, when given)."""
         for partition, agenda in self._agendas.items():
-            if self._due_head(partition, agenda) is not None:
+            if self._due_head(partition, agenda, until) is not None:
                 return True
         return False
+
+    def clocks_now(self) -> dict[int, datetime]:
+        """The partitions' clocks as they are: what a flush starting now must release first."""
+        return dict(self.clocks)
+
+    def dirty_customers(self) -> list[str]:
+        """The customers changed since their row was last written, oldest change first."""
+        return list(self._dirty)
+
+    def write(self, customers: Iterable[str]) -> Batch:
+        """The rows of those of ``customers`` still unwritten: one slice of a flush.
+
+        A flush in slices keeps a worker answering while it writes thousands of rows (about
+        80 µs each): the shell takes, when it starts, the records it will acknowledge and the
+        partitions' clocks; releases what fell due by those clocks (``release(until=...)``);
+        then takes :meth:`dirty_customers` and writes them a slice at a time between batches.
+        Every change of the records taken is then in a written row: a customer changed again
+        meanwhile is written with its newer state (a superset), one written early because it
+        left the cache is skipped here. Once the last slice is written, the records taken
+        may be acknowledged.
+        """
+        batch = Batch()
+        self._write(batch, [c for c in customers if c in self._dirty])
+        self._erased.difference_update(batch.rows)
+        return batch
 
     def flush(self) -> Batch:
         """Make every decision still due, then the rows of every customer changed since they
@@ -194,7 +226,7 @@ class PartitionedDecider:
         for the partition's next record, maybe for ever.
         """
         batch = Batch()
-        self._release(batch, None)
+        self._release(batch, None, None)
         self._finish(batch, True)
         return batch
 
@@ -259,10 +291,18 @@ class PartitionedDecider:
         if now > self.clocks.get(partition, _EPOCH):
             self.clocks[partition] = now
 
-    def _due_head(self, partition: int, agenda: list[tuple[datetime, str]]) -> datetime | None:
-        """The earliest live wake in ``agenda`` due by the partition's clock (stale entries,
-        left by customers rescheduled or erased since, are dropped on the way)."""
+    def _due_head(
+        self,
+        partition: int,
+        agenda: list[tuple[datetime, str]],
+        until: Mapping[int, datetime] | None = None,
+    ) -> datetime | None:
+        """The earliest live wake in ``agenda`` due by the partition's clock, and by its clock
+        in ``until`` if given (stale entries, left by customers rescheduled or erased since,
+        are dropped on the way)."""
         now = self.clocks.get(partition, _EPOCH)
+        if until is not None:
+            now = min(now, until.get(partition, _EPOCH))
         while agenda and agenda[0][0] <= now:
             wake, customer_id = agenda[0]
             if self._wakes.get(customer_id) == wake:
@@ -270,14 +310,17 @@ class PartitionedDecider:
             heapq.heappop(agenda)
         return None
 
-    def _release(self, batch: Batch, limit: int | None) -> None:
-        """Advance due customers, earliest wake first across partitions, up to ``limit``."""
+    def _release(
+        self, batch: Batch, limit: int | None, until: Mapping[int, datetime] | None
+    ) -> None:
+        """Advance due customers (by ``until`` too), earliest wake first across partitions, up
+        to ``limit``."""
         released = 0
         while limit is None or released < limit:
             heads = [
                 (wake, partition)
                 for partition, agenda in self._agendas.items()
-                if (wake := self._due_head(partition, agenda)) is not None
+                if (wake := self._due_head(partition, agenda, until)) is not None
             ]
             if not heads:
                 return

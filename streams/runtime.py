@@ -21,17 +21,16 @@ from duewise.settings import Settings
 from engine.valuation import ModelHandle
 from streams.app import build_app, build_table, input_topic
 from streams.batch import CONTROL_HEADER, Batch, Inbound, PartitionedDecider
+from streams.flush import RELEASE_SLICE, RowFlush
 from streams.metrics import Metrics
 from streams.rows import read_header
 from streams.sink import Sink
 from streams.topics import TopicNames
 
-RELEASE_SLICE = 32
-"""Due customers released per turn of the lock (~20 ms of decisions): what an event arriving
-during a 06:00 burst waits for, at most, besides its own batch."""
 HELD_MAX = 50_000
 """Most fetched records held unacknowledged for a row flush (bounds the memory and the work a
-crash redoes when events arrive faster than ``row_flush_seconds``)."""
+crash redoes when events arrive faster than ``row_flush_seconds``): past it, a flush under way
+is finished in one turn."""
 EXPLANATIONS_KEPT = 20_000
 """Latest decisions kept for /explain (about 1.5 KB each): recent invoices, bounded memory."""
 
@@ -81,16 +80,20 @@ class Runtime:
     explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
     due: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a batch or a tick left customers due: the release task makes their decisions."""
+    flushing: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a row flush starts: the flush task writes it a slice at a time."""
     _held: list[Any] = field(default_factory=list)
+    _flush: RowFlush | None = None
     _flushed_at: float = field(default_factory=time.monotonic)
 
     async def run_messages(self, messages: list[Any]) -> list[Any]:
         """Decide on a batch of Faust messages; return those now safe to acknowledge.
 
         On the ``take_events`` path every batch writes its rows, so all its messages come back.
-        With bulk ingestion rows are held (see :attr:`holds_rows`): messages come back once a
-        row flush covers them. The bulk consumer calls this with no messages while idle, so a
-        due flush happens without new traffic.
+        With bulk ingestion rows are held (see :attr:`holds_rows`) and a flush is started here
+        every ``row_flush_seconds``; the flush task writes it in slices and acknowledges what it
+        covers (:mod:`streams.flush`). The bulk consumer calls this with no messages while
+        idle, so a due flush starts without new traffic.
         """
         if not messages and not self._held and not self.decider.dirty:
             return []
@@ -102,7 +105,13 @@ class Runtime:
                 batch = self.decider.process(records, now, rows=not self.holds_rows)
                 await self.sink.flush(batch)  # outputs, then rows of customers leaving the cache
             self._held.extend(messages)
-            acks = await self._flush_rows() if self._flush_due() else []
+            acks: list[Any] = []
+            if not self.holds_rows or len(self._held) >= HELD_MAX:
+                acks = await self._flush_rows()
+            elif self._flush is None and self._flush_due():
+                self._flush = RowFlush(self._held, self.decider.clocks_now())
+                self._held = []
+                self.flushing.set()
             self._wake_releases()
         if batch is not None:
             done = now_utc().timestamp()
@@ -158,20 +167,40 @@ class Runtime:
         )
 
     def _flush_due(self) -> bool:
-        if not self.holds_rows:
-            return True
-        waited = time.monotonic() - self._flushed_at
-        return waited >= self.settings.row_flush_seconds or len(self._held) >= HELD_MAX
+        return time.monotonic() - self._flushed_at >= self.settings.row_flush_seconds
+
+    async def flush_slice(self) -> bool:
+        """Write the next slice of the flush under way; acknowledge what it covers once its
+        last slice is on the broker. ``False`` when no flush is left to write."""
+        async with self.lock:
+            flush = self._flush
+            if flush is None or self.app.should_stop:
+                return False  # stopping: the stop settles everything held (see settle)
+            batch = flush.step(self.decider)
+            await self.sink.flush(batch)
+            self._account(batch)
+            if not flush.done:
+                return True
+            await self.sink.wait_outputs()  # the acks below need every output acknowledged
+            self._flush = None
+            self._flushed_at = time.monotonic()
+            for message in flush.acks:
+                self.app.consumer.ack(message)
+            self._wake_releases()
+        return False
 
     async def _flush_rows(self) -> list[Any]:
-        """Under the lock: make what is still due, write the dirty customers' rows (see
-        :meth:`PartitionedDecider.flush`); hand back the held messages."""
+        """Under the lock: make what is still due, write every dirty customer's row in one go
+        (see :meth:`PartitionedDecider.flush`); hand back the held messages, with those of a
+        flush under way (it is done by this one)."""
         batch = self.decider.flush()
         await self.sink.flush(batch)
         await self.sink.wait_outputs()  # the acks below need every output acknowledged
         self._account(batch)
         self._flushed_at = time.monotonic()
-        acks, self._held = self._held, []
+        acks = self._flush.acks if self._flush is not None else []
+        acks.extend(self._held)
+        self._flush, self._held = None, []
         return acks
 
     async def on_revoked(self) -> None:
