@@ -282,7 +282,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "warm_s": args.warm_s,
             "samples": [(round(t), round(m, 1)) for t, m in rss],
         },
-        "worker_metrics": (metrics or b"").decode().splitlines()[-16:],
+        "worker_metrics": [
+            line
+            for line in (metrics or b"").decode().splitlines()
+            if line.startswith(("duewise_decision_latency", "duewise_lock_turn", "duewise_gc"))
+        ],
         "worker_sigkilled": killed,
         "machine": machine(),
         "load_avg_at_end": os.getloadavg(),

@@ -4,9 +4,9 @@ The agent takes batches (``take_events``) so Faust's per-message overhead is pai
 one decider call, one gather of output sends, one changelog write per customer. It runs with
 ``concurrency=1`` so offsets are never committed past an unfinished batch. The timer runs on
 every worker, over that worker's own partitions (not ``on_leader``): in ``wall`` mode it
-moves their clocks. A release task makes the decisions that fell due with no new event, a
-slice of customers per turn of the lock, so a 06:00 burst does not hold up new events; a flush
-task writes held rows the same way (:mod:`streams.flush`).
+moves their clocks. A background task makes the decisions that fell due with no new event, a
+slice of customers per turn of the lock, so a 06:00 burst does not hold up new events; the same
+task writes held rows a slice at a time (:mod:`streams.flush`).
 
 Why a failed batch ends the process. ``take_events`` acknowledges a batch's events when the
 loop body is left, *also* when it is left by an exception; Faust would then commit offsets of
@@ -94,23 +94,14 @@ def register(runtime: Runtime, inputs: Any) -> None:
 
         app.deliver_in_bulk(frozenset(runtime.topics.inputs), decide_bulk, settle)
 
-    async def release() -> None:
+    async def background() -> None:
         while True:
-            await runtime.due.wait()
-            runtime.due.clear()
-            while await complete(runtime.release_slice(), "a release") is not None:
+            await runtime.work.wait()
+            runtime.work.clear()
+            while await complete(runtime.background_turn(), "background work"):
                 await asyncio.sleep(0)  # let a waiting batch take the lock
 
-    app.task(release)
-
-    async def flush() -> None:
-        while True:
-            await runtime.flushing.wait()
-            runtime.flushing.clear()
-            while await complete(runtime.flush_slice(), "a row flush"):
-                await asyncio.sleep(0)  # let a waiting batch or release take the lock
-
-    app.task(flush)
+    app.task(background)
 
     if settings.clock == "wall":
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +33,8 @@ HELD_MAX = 50_000
 """Most fetched records held unacknowledged for a row flush (bounds the memory and the work a
 crash redoes when events arrive faster than ``row_flush_seconds``): past it, a flush under way
 is finished in one turn."""
+FLUSH_EVERY = 4
+"""While decisions are due, a row flush under way gets one background turn in this many."""
 EXPLANATIONS_KEPT = 20_000
 """Latest decisions kept for /explain (about 1.5 KB each): recent invoices, bounded memory."""
 
@@ -78,12 +82,12 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     explanations: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
-    due: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set when a batch or a tick left customers due: the release task makes their decisions."""
-    flushing: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set when a row flush starts: the flush task writes it a slice at a time."""
+    work: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a batch or a tick left customers due or started a row flush: the background
+    task does it a slice at a time (:meth:`background_turn`)."""
     _held: list[Any] = field(default_factory=list)
     _flush: RowFlush | None = None
+    _turns_since_flush: int = 0
     _flushed_at: float = field(default_factory=time.monotonic)
 
     async def run_messages(self, messages: list[Any]) -> list[Any]:
@@ -99,7 +103,7 @@ class Runtime:
             return []
         records = [inbound(message) for message in messages]
         batch = None
-        async with self.lock:
+        async with self._turn("batch"):
             if records:
                 now = now_utc() if self.settings.clock == "wall" else None
                 batch = self.decider.process(records, now, rows=not self.holds_rows)
@@ -111,7 +115,7 @@ class Runtime:
             elif self._flush is None and self._flush_due():
                 self._flush = RowFlush(self._held, self.decider.clocks_now())
                 self._held = []
-                self.flushing.set()
+                self.work.set()
             self._wake_releases()
         if batch is not None:
             done = now_utc().timestamp()
@@ -122,7 +126,7 @@ class Runtime:
 
     async def run_tick(self) -> Batch:
         """Release decisions that fell due by the wall clock, on this worker's partitions."""
-        async with self.lock:
+        async with self._turn("tick"):
             if self.app.should_stop:
                 return Batch()
             partitions = self.decider.partitions()
@@ -132,11 +136,30 @@ class Runtime:
         self._account(batch)
         return batch
 
+    async def background_turn(self) -> bool:
+        """One slice of background work, the most urgent first; whether some is left.
+
+        Decisions due (a 06:00 burst) go before a flush's rows, which have no one waiting for
+        them, but a flush under way still gets one turn in :data:`FLUSH_EVERY`: a worker
+        catching up a backlog always has something due, and would otherwise never acknowledge.
+        Batches of new records take the lock between any two turns.
+        """
+        if self.app.should_stop:
+            return False
+        if self._flush is not None and (
+            self._turns_since_flush >= FLUSH_EVERY or not self.decider.has_due()
+        ):
+            self._turns_since_flush = 0
+            await self.flush_slice()
+        elif await self.release_slice() is not None:
+            self._turns_since_flush += 1
+        return self._flush is not None or self.decider.has_due()
+
     async def release_slice(self) -> Batch | None:
         """Make the decisions of up to :data:`RELEASE_SLICE` due customers and send them
         (``None``: nobody is due). One slice at a time holds the lock, so batches of new
         events take turns with a burst of scheduled decisions instead of waiting for all of it."""
-        async with self.lock:
+        async with self._turn("release"):
             if self.app.should_stop or not self.decider.has_due():
                 return None  # stopping: the producer may be gone; a restart releases them
             batch = self.decider.release(RELEASE_SLICE, rows=not self.holds_rows)
@@ -147,8 +170,19 @@ class Runtime:
     async def settle(self) -> list[Any]:
         """Write every held row now and return the messages it covers (before a rebalance or
         a stop, when Faust waits for every fetched record to be acknowledged)."""
-        async with self.lock:
+        async with self._turn("settle"):
             return await self._flush_rows()
+
+    @asynccontextmanager
+    async def _turn(self, work: str) -> AsyncIterator[None]:
+        """Hold the lock for one piece of ``work``, timed: a record arriving meanwhile waits
+        that long (``duewise_lock_turn_seconds`` shows where a worker's latency goes)."""
+        async with self.lock:
+            started = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.metrics.observe_turn(work, time.perf_counter() - started)
 
     @property
     def holds_rows(self) -> bool:
@@ -172,7 +206,7 @@ class Runtime:
     async def flush_slice(self) -> bool:
         """Write the next slice of the flush under way; acknowledge what it covers once its
         last slice is on the broker. ``False`` when no flush is left to write."""
-        async with self.lock:
+        async with self._turn("flush"):
             flush = self._flush
             if flush is None or self.app.should_stop:
                 return False  # stopping: the stop settles everything held (see settle)
@@ -186,7 +220,6 @@ class Runtime:
             self._flushed_at = time.monotonic()
             for message in flush.acks:
                 self.app.consumer.ack(message)
-            self._wake_releases()
         return False
 
     async def _flush_rows(self) -> list[Any]:
@@ -205,7 +238,7 @@ class Runtime:
 
     async def on_revoked(self) -> None:
         """A rebalance starts: everything known of the partitions may be stale afterwards."""
-        async with self.lock:
+        async with self._turn("rebalance"):
             await self._write_and_forget()
             self.explanations.clear()
 
@@ -217,7 +250,7 @@ class Runtime:
     async def on_recovered(self) -> None:
         """The table holds the owned partitions again: rebuild their agendas from the rows."""
         owned = set(self.owned_partitions())
-        async with self.lock:
+        async with self._turn("rebalance"):
             await self._write_and_forget()
             rows = [
                 (key, row)
@@ -225,7 +258,7 @@ class Runtime:
                 if row is not None and read_header(row)[0] in owned
             ]
             self.decider.adopt(rows)
-            self.due.set()
+            self.work.set()
 
     async def _write_and_forget(self) -> None:
         """Under the lock: write what is held (a tick may have changed customers since the
@@ -247,9 +280,10 @@ class Runtime:
         return lag
 
     def _wake_releases(self) -> None:
-        """Under the lock: let the release task run if a batch or a tick left customers due."""
+        """Under the lock: let the background task run if a batch or a tick left customers
+        due."""
         if self.decider.has_due():
-            self.due.set()
+            self.work.set()
 
     def _account(self, batch: Batch, latencies: list[float] | None = None) -> None:
         """Metrics and explanations of a sent batch (``latencies``: of its input records)."""
