@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -29,7 +30,12 @@ PARTITIONS = 4
 
 @pytest.fixture(scope="module")
 def sim_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sim") / "events.jsonl"
+    return simulate(tmp_path_factory.mktemp("sim"))
+
+
+def simulate(folder: Path) -> Path:
+    """A simulated event log: 150 customers, 3 months."""
+    path = folder / "events.jsonl"
     args = ["--customers", "150", "--months", "3", "--seed", "4", "--policy", "random"]
     result = CliRunner().invoke(app, ["simulate", "--out", str(path), *args])
     assert result.exit_code == 0, result.output
@@ -61,7 +67,12 @@ class Worker:
     """A dict as the table; batches applied as the Faust agent applies them."""
 
     def __init__(
-        self, settings: Settings, cache_size: int, clock: str = "event", inline: bool = True
+        self,
+        settings: Settings,
+        cache_size: int,
+        clock: str = "event",
+        inline: bool = True,
+        prepare_ahead: int = 0,
     ) -> None:
         self.table: dict[bytes, bytes] = {}
         self.decider = PartitionedDecider(
@@ -70,6 +81,7 @@ class Worker:
             clock=clock,
             cache_size=cache_size,
             release_inline=inline,
+            prepare_ahead=prepare_ahead,
         )
         self.audit: list[bytes] = []
 
@@ -86,6 +98,44 @@ class Worker:
         assert self.decider.adopt(self.table.items()) == len(self.table)
 
 
+def drive(worker: Worker, path: Path, inline: bool, prepares: random.Random | None = None) -> None:
+    """Feed the log to ``worker`` with partitions read at uneven speeds, in batches of any size,
+    with rebalances; ``inline=False``: scheduled decisions are released in random slices
+    between batches, as the worker's release task does, instead of before the batch's events.
+
+    With ``prepares``, idle time is spent preparing releases ahead (:meth:`prepare` of a
+    random number of customers) at random points between all of these; its own generator, so
+    that the batches, releases and rebalances are those of the run without it.
+    """
+
+    def idle() -> None:
+        if prepares is not None and prepares.random() < 0.6:
+            worker.decider.prepare(prepares.randint(1, 40))
+
+    rng = random.Random(1)
+    by_partition: dict[int, list[Inbound]] = {p: [] for p in range(PARTITIONS)}
+    for record in records(path):
+        by_partition[record.partition].append(record)
+    while any(by_partition.values()):
+        partition = rng.choice([p for p, rs in by_partition.items() if rs])
+        size = rng.randint(1, 300)
+        chunk, by_partition[partition] = (
+            by_partition[partition][:size],
+            by_partition[partition][size:],
+        )
+        idle()
+        worker.apply(worker.decider.process(chunk))
+        idle()
+        if not inline:
+            worker.apply(worker.decider.release(rng.randint(0, 30)))
+        if rng.random() < 0.05:
+            idle()
+            worker.rebalance()
+    idle()
+    worker.apply(worker.decider.release())
+    assert not worker.decider.has_due()
+
+
 @pytest.mark.parametrize(
     ("policy", "cache_size", "inline"),
     [("ladder", 200_000, True), ("random", 7, True), ("random", 7, False)],
@@ -93,32 +143,49 @@ class Worker:
 def test_batched_partitioned_decider_equals_replay(
     sim_log: Path, policy: str, cache_size: int, inline: bool
 ) -> None:
-    """``inline=False``: scheduled decisions are released in random slices between batches,
-    as the worker's release task does, instead of before the batch's events."""
     settings = Settings(policy=policy, seed=4)
     expected = replay_audit(sim_log, settings)
     worker = Worker(settings, cache_size, inline=inline)
-    rng = random.Random(1)
-    pending = list(records(sim_log))
-    by_partition: dict[int, list[Inbound]] = {p: [] for p in range(PARTITIONS)}
-    for record in pending:
-        by_partition[record.partition].append(record)
-    while any(by_partition.values()):  # partitions read at uneven speeds, batches of any size
-        partition = rng.choice([p for p, rs in by_partition.items() if rs])
-        size = rng.randint(1, 300)
-        chunk, by_partition[partition] = (
-            by_partition[partition][:size],
-            by_partition[partition][size:],
-        )
-        worker.apply(worker.decider.process(chunk))
-        if not inline:
-            worker.apply(worker.decider.release(rng.randint(0, 30)))
-        if rng.random() < 0.05:
-            worker.rebalance()
-    worker.apply(worker.decider.release())
-    assert not worker.decider.has_due()
+    drive(worker, sim_log, inline)
     assert len(expected) > 100
     assert sorted(worker.audit) == expected
+
+
+def by_customer(audit: list[bytes]) -> dict[str, list[bytes]]:
+    """Each customer's audit records in the order sent (what a consumer of a key sees)."""
+    grouped: dict[str, list[bytes]] = {}
+    for value in audit:
+        grouped.setdefault(orjson.loads(value)["customer_id"], []).append(value)
+    return grouped
+
+
+@pytest.mark.parametrize(
+    ("policy", "cache_size", "inline", "ahead"),
+    [
+        ("ladder", 7, False, 2000),
+        ("random", 7, False, 2000),
+        ("random", 7, True, 2000),
+        ("ladder", 200_000, False, 10),  # a full store: later wakes make room for earlier ones
+    ],
+)
+def test_releases_prepared_ahead_equal_the_replay_in_each_customers_order(
+    sim_log: Path, policy: str, cache_size: int, inline: bool, ahead: int
+) -> None:
+    """Preparing at random idle moments changes no byte and no customer's order. A small
+    cache makes preparation copy states read back from rows as well as cached ones."""
+    settings = Settings(policy=policy, seed=4)
+    expected = replay_audit(sim_log, settings)
+    plain = Worker(settings, cache_size, inline=inline)
+    drive(plain, sim_log, inline)
+    worker = Worker(settings, cache_size, inline=inline, prepare_ahead=ahead)
+    drive(worker, sim_log, inline, prepares=random.Random(7))
+    assert sorted(worker.audit) == expected
+    assert by_customer(worker.audit) == by_customer(plain.audit)
+    stats = worker.decider.stats
+    if ahead < 100:  # batches span weeks here: few wakes are prepared and still hold
+        assert stats["prepared_evicted"] > 0, stats
+    else:  # every path was taken: results used, found stale at release, dropped by a change
+        assert min(stats["prepared_used"], stats["prepared_stale"], stats["prepared_dropped"]) > 0
 
 
 def test_rows_held_over_batches_and_crashes_between_flushes_change_no_decision(

@@ -1,0 +1,144 @@
+"""Releases prepared ahead of their time (``streams/prepare.py``): used when they hold, and
+never a byte different from the release made live.
+
+The equivalence under random preparation, batches, releases and rebalances is in
+``test_stream_batch.py``; these show that preparation really serves releases, and each way a
+prepared result must be given up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from duewise.settings import Settings
+from engine.policies.learned import LearnedPolicy
+from engine.state import CustomerState
+from schemas.codec import decode_decision, encode
+from schemas.events import EventBase
+from streams.batch import CLOCK, Inbound
+from tests.builders import invoice_issued, payment_received
+from tests.unit.test_stream_batch import Worker, records, replay_audit, simulate
+
+
+@pytest.fixture(scope="module")
+def sim_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simulate(tmp_path_factory.mktemp("sim"))
+
+
+def idle_between_records(worker: Worker, log: list[Inbound]) -> None:
+    """One record per batch, everything due released after it, then idle time enough to
+    prepare every upcoming wake: the worker at 1,000 events/s, idle most of the time."""
+    for record in log:
+        worker.apply(worker.decider.process([record]))
+        worker.apply(worker.decider.release())
+        worker.decider.prepare(10_000)
+        assert len(worker.decider._ahead.ready) <= worker.decider._ahead.limit  # memory bound
+
+
+@pytest.mark.parametrize(("policy", "ahead"), [("ladder", 2000), ("random", 2000), ("random", 5)])
+def test_most_releases_are_served_from_prepared_results(
+    sim_log: Path, policy: str, ahead: int
+) -> None:
+    """Fails if preparation silently never applies. Not all: the clocks of this small log's
+    partitions jump hours at a time, past a customer's next wake now and then (stale), and a
+    store of 5 holds only the 5 earliest wakes (still near half of the releases here)."""
+    settings = Settings(policy=policy, seed=4)
+    worker = Worker(settings, cache_size=7, inline=False, prepare_ahead=ahead)
+    idle_between_records(worker, list(records(sim_log)))
+    assert sorted(worker.audit) == replay_audit(sim_log, settings)
+    stats = worker.decider.stats
+    if ahead >= 2000:
+        assert stats["prepared_used"] >= 0.8 * stats["released"] > 0, stats
+    else:
+        assert stats["prepared_used"] >= 0.3 * stats["released"] > 0, stats
+
+
+def inbound(event: EventBase, offset: int) -> Inbound:
+    return Inbound("events", 0, offset, event.customer_id.encode(), encode(event))
+
+
+def clock(at: datetime) -> Inbound:
+    return Inbound("events", 0, -1, None, at.isoformat().encode(), CLOCK)
+
+
+def reminded(worker: Worker) -> list[int]:
+    """The amounts due of the actionable decisions sent."""
+    return [decode_decision(value).amount_due_minor for value in worker.audit if b"remind" in value]
+
+
+@pytest.mark.parametrize("prepare_again", [False, True])
+def test_an_event_before_the_wake_drops_the_prepared_release(prepare_again: bool) -> None:
+    """A part payment after the reminder was prepared: the reminder must ask for the rest,
+    whether it is then made live or prepared again from the new state."""
+    settings = Settings(policy="ladder")
+    runs = []
+    for ahead in (0, 10):
+        worker = Worker(settings, cache_size=100, inline=False, prepare_ahead=ahead)
+        worker.apply(worker.decider.process([inbound(invoice_issued(amount=49900), 0)]))
+        wake = worker.decider._wakes["c1"]
+        assert worker.decider.prepare(10) == (1 if ahead else 0)
+        paid = payment_received(amount=10000, invoice="i1", at=wake - timedelta(hours=1))
+        worker.apply(worker.decider.process([inbound(paid, 1)]))
+        assert worker.decider._wakes["c1"] == wake  # the agenda alone would not notice
+        if prepare_again:
+            assert worker.decider.prepare(10) == (1 if ahead else 0)
+        worker.apply(worker.decider.process([clock(wake)]))
+        worker.apply(worker.decider.release())
+        runs.append(worker)
+    plain, ahead_worker = runs
+    stats = ahead_worker.decider.stats
+    assert stats["prepared_dropped"] == 1
+    assert stats["prepared_used"] == (1 if prepare_again else 0)
+    assert reminded(ahead_worker) == reminded(plain) == [39900]
+    assert ahead_worker.audit == plain.audit
+
+
+def test_a_model_swap_makes_prepared_releases_stale() -> None:
+    """A decision records the model version it used: one prepared under the previous models
+    is made again under the new ones."""
+    worker = Worker(Settings(policy="learned"), cache_size=100, inline=False, prepare_ahead=10)
+    policy = worker.decider.context.policy
+    assert isinstance(policy, LearnedPolicy)
+    worker.apply(worker.decider.process([inbound(invoice_issued(customer="c2"), 0)]))
+    wake = worker.decider._wakes["c2"]
+    assert worker.decider.prepare(10) == 1
+    policy.handle.swap(None, None, "v2")
+    worker.apply(worker.decider.process([clock(wake)]))
+    worker.apply(worker.decider.release())
+    assert worker.decider.stats["prepared_stale"] == 1
+    versions = {decode_decision(value).policy.model_version for value in worker.audit}
+    assert versions == {"v2"}
+
+
+def test_due_customers_are_released_not_prepared_and_a_rebalance_forgets() -> None:
+    worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=10)
+    worker.apply(worker.decider.process([inbound(invoice_issued(), 0)]))
+    wake = worker.decider._wakes["c1"]
+    worker.apply(worker.decider.process([clock(wake)]))
+    assert worker.decider.has_due()
+    assert worker.decider.prepare(10) == 0
+    worker.apply(worker.decider.release())
+    assert worker.decider.prepare(10) == 1  # its next wake
+    worker.rebalance()
+    assert worker.decider.stats["prepared_used"] == 0
+    assert worker.decider.prepare(10) == 1  # adopted again from its row, prepared again
+
+
+def test_a_release_budget_stops_after_one_customer_once_spent() -> None:
+    """A time budget, not a count, bounds a slice of prepared releases; at least one
+    customer is released per call, so a slice always makes progress."""
+    worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=10)
+    issued = [invoice_issued(customer=f"c{i}") for i in range(3)]
+    worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
+    wake = max(worker.decider._wakes.values())
+    worker.apply(worker.decider.process([clock(wake)]))
+    released = []
+    while worker.decider.has_due():
+        worker.apply(worker.decider.release(budget=0.0))
+        released.append(worker.decider.stats["released"])
+    assert released == [1, 2, 3]
+    states = [worker.decider.state(f"c{i}", 0) for i in range(3)]
+    assert all(isinstance(s, CustomerState) for s in states)
