@@ -8,19 +8,22 @@ prepared result must be given up.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from duewise.settings import Settings
+from engine import EngineContext
+from engine.guardrails import RulePack
+from engine.policies.base import Choice, DecisionContext
 from engine.policies.learned import LearnedPolicy
-from engine.state import CustomerState
+from engine.state import CustomerState, InvoiceState
 from schemas.codec import decode_decision, encode
 from schemas.events import EventBase
 from streams.batch import CLOCK, Inbound
 from tests.builders import invoice_issued, payment_received
-from tests.unit.test_stream_batch import Worker, records, replay_audit, simulate
+from tests.unit.test_stream_batch import Worker, by_key, records, replay_audit, simulate
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,9 @@ def test_most_releases_are_served_from_prepared_results(
     worker = Worker(settings, cache_size=7, inline=False, prepare_ahead=ahead)
     idle_between_records(worker, list(records(sim_log)))
     assert sorted(worker.audit) == replay_audit(sim_log, settings)
+    plain = Worker(settings, cache_size=7, inline=False)
+    idle_between_records(plain, list(records(sim_log)))
+    assert by_key(worker.sent) == by_key(plain.sent)
     stats = worker.decider.stats
     if ahead >= 2000:
         assert stats["prepared_used"] >= 0.8 * stats["released"] > 0, stats
@@ -93,7 +99,7 @@ def test_an_event_before_the_wake_drops_the_prepared_release(prepare_again: bool
     assert stats["prepared_dropped"] == 1
     assert stats["prepared_used"] == (1 if prepare_again else 0)
     assert reminded(ahead_worker) == reminded(plain) == [39900]
-    assert ahead_worker.audit == plain.audit
+    assert ahead_worker.sent == plain.sent
 
 
 def test_a_model_swap_makes_prepared_releases_stale() -> None:
@@ -142,3 +148,39 @@ def test_a_release_budget_stops_after_one_customer_once_spent() -> None:
     assert released == [1, 2, 3]
     states = [worker.decider.state(f"c{i}", 0) for i in range(3)]
     assert all(isinstance(s, CustomerState) for s in states)
+
+
+STUCK_AT = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
+
+
+class Stuck:
+    """A policy whose next point never moves: at its instant the loop guard parks the invoice
+    with a notice (the restless bug, due in the future)."""
+
+    name = "stuck"
+
+    def next_point(self, customer: CustomerState, invoice: InvoiceState) -> datetime | None:
+        return STUCK_AT
+
+    def choose(self, ctx: DecisionContext) -> Choice:
+        return Choice(None, 1.0, "ladder", ("stuck",))
+
+
+def test_a_release_that_raises_a_notice_is_not_prepared() -> None:
+    """Notices are counted (and dead letters stamped) when the release really happens."""
+    runs = []
+    for ahead in (0, 10):
+        worker = Worker(Settings(), cache_size=100, inline=False, prepare_ahead=ahead)
+        worker.decider.context = EngineContext(Stuck(), RulePack())
+        worker.apply(worker.decider.process([inbound(invoice_issued(), 0)]))
+        assert worker.decider._wakes["c1"] == STUCK_AT
+        assert worker.decider.prepare(10) == (1 if ahead else 0)
+        assert worker.decider.stats["notice:decision_loop_guard"] == 0
+        worker.apply(worker.decider.process([clock(STUCK_AT)]))
+        worker.apply(worker.decider.release())
+        assert worker.decider.stats["notice:decision_loop_guard"] == 1
+        runs.append(worker)
+    plain, prepared = runs
+    assert prepared.decider.stats["prepared_refused"] == 1
+    assert prepared.decider.stats["prepared_used"] == 0
+    assert prepared.sent == plain.sent
