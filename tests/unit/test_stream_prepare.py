@@ -184,3 +184,28 @@ def test_a_release_that_raises_a_notice_is_not_prepared() -> None:
     assert prepared.decider.stats["prepared_refused"] == 1
     assert prepared.decider.stats["prepared_used"] == 0
     assert prepared.sent == plain.sent
+
+
+def test_a_release_past_the_prepared_next_wake_is_made_live() -> None:
+    """The clock jumped past the prepared state's next wake too. Swapping the prepared state
+    in and releasing it once more would make the same decisions only if nothing came in
+    between; here a late part payment (as in wall-clock mode, where every event is late) comes
+    in before the second release, and the second reminder would ask for the full amount."""
+    runs = []
+    for ahead in (0, 10):
+        worker = Worker(
+            Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=ahead
+        )
+        worker.apply(worker.decider.process([inbound(invoice_issued(amount=49900), 0)]))
+        wake = worker.decider._wakes["c1"]
+        assert worker.decider.prepare(10) == (1 if ahead else 0)
+        worker.apply(worker.decider.process([clock(wake + timedelta(days=30))]))
+        worker.apply(worker.decider.release(1))
+        paid = payment_received(amount=10000, invoice="i1", at=wake + timedelta(hours=1))
+        worker.apply(worker.decider.process([inbound(paid, 1)]))
+        worker.apply(worker.decider.release())
+        runs.append(worker)
+    plain, prepared = runs
+    assert len(reminded(plain)) >= 2
+    assert prepared.decider.stats["prepared_stale"] == 1
+    assert prepared.sent == plain.sent
