@@ -20,6 +20,9 @@ worker owns some partitions of the input and nothing else:
   (:meth:`release`), earliest first, and an event of a due customer still gets that customer's
   due decisions first, since :func:`engine.step` advances its customer before applying it.
   Decisions are identical either way; only their interleaving across customers differs.
+* **Prepared ahead.** While idle the shell can advance copies of the customers whose wakes come
+  next (:meth:`PartitionedDecider.prepare`, :mod:`streams.prepare`); releasing them is then
+  swapping in a ready result, ~20 times cheaper, when nothing has changed it since.
 * **State.** The changelogged table holds every row (:mod:`streams.rows`); decoded states of
   recently seen customers stay in a bounded cache, and a customer's row is written once per
   batch, or with ``rows=False`` once per :meth:`PartitionedDecider.flush` (earlier if the cache
@@ -370,7 +373,8 @@ class PartitionedDecider:
             prepared = self._ahead.take(customer_id, wake, now, token)
             if prepared is not None:
                 _add(batch, prepared.ready)
-                self._store(partition, customer_id, prepared.state)
+                self._ahead.retire(self._cache.get(customer_id))  # freed when idle: ~30 us
+                self._store(partition, customer_id, prepared.state, prepared.after)
             elif (state := self.state(customer_id, partition)) is not None:
                 self._keep(partition, customer_id, advance(state, now, self.context), batch)
             released += 1
@@ -412,7 +416,8 @@ class PartitionedDecider:
         here, so it also drops the customer's prepared release, now stale."""
         self._emit(partition, customer_id.encode(), result, batch)
         requeue = self._ahead.drop(customer_id)
-        self._store(partition, customer_id, result.state, requeue)
+        wake = None if result.state is None else result.state.next_wake()
+        self._store(partition, customer_id, result.state, wake, requeue)
 
     def _emit(self, partition: int, key: bytes, result: StepResult, batch: Batch) -> None:
         """Encode ``result``'s decisions, outcomes and dead letters into ``batch``."""
@@ -435,10 +440,15 @@ class PartitionedDecider:
                 self._letter(letter, key, batch)
 
     def _store(
-        self, partition: int, customer_id: str, state: CustomerState | None, requeue: bool = False
+        self,
+        partition: int,
+        customer_id: str,
+        state: CustomerState | None,
+        wake: datetime | None,
+        requeue: bool = False,
     ) -> None:
-        """Keep ``state`` (``None``: erased) as the customer's, dirty, and schedule its wake
-        (``requeue``: for preparation also when the wake did not move)."""
+        """Keep ``state`` (``None``: erased) as the customer's, dirty, and schedule ``wake``,
+        its next (``requeue``: for preparation also when the wake did not move)."""
         self._dirty[customer_id] = partition
         if state is None:
             self._cache.pop(customer_id, None)
@@ -448,7 +458,6 @@ class PartitionedDecider:
         self._erased.discard(customer_id)
         self._cache.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
         self._cache[customer_id] = state
-        wake = state.next_wake()
         if wake is None:
             self._wakes.pop(customer_id, None)
         elif self._wakes.get(customer_id) != wake:
