@@ -37,8 +37,10 @@ def idle_between_records(worker: Worker, log: list[Inbound]) -> None:
     for record in log:
         worker.apply(worker.decider.process([record]))
         worker.apply(worker.decider.release())
+        ahead = worker.decider._ahead
+        assert len(ahead._retired) <= ahead.limit  # replaced states wait for idle time
         worker.decider.prepare(10_000)
-        assert len(worker.decider._ahead.ready) <= worker.decider._ahead.limit  # memory bound
+        assert len(ahead.ready) <= ahead.limit  # the memory bound
 
 
 @pytest.mark.parametrize(("policy", "ahead"), [("ladder", 2000), ("random", 2000), ("random", 5)])
