@@ -6,7 +6,9 @@ one decider call, one gather of output sends, one changelog write per customer. 
 every worker, over that worker's own partitions (not ``on_leader``): in ``wall`` mode it
 moves their clocks. A background task makes the decisions that fell due with no new event, a
 slice of customers per turn of the lock, so a 06:00 burst does not hold up new events; the same
-task writes held rows a slice at a time (:mod:`streams.flush`).
+task writes held rows a slice at a time (:mod:`streams.flush`). While idle, a preparing task
+makes the decisions ahead of their time, so a burst costs little when it comes
+(:mod:`streams.prepare`).
 
 Why a failed batch ends the process. ``take_events`` acknowledges a batch's events when the
 loop body is left, *also* when it is left by an exception; Faust would then commit offsets of
@@ -69,6 +71,17 @@ async def keep_running(run: Callable[[], Awaitable[None]], what: str) -> None:
             await asyncio.sleep(RESTART_AFTER_S)
 
 
+async def prepare_while_idle(runtime: Runtime) -> None:
+    """Prepare releases ahead, a slice per turn of the lock, whenever wakes may have been
+    scheduled. Between slices it lets everything waiting for the lock go first (the lock
+    serves waiters in order), so batches and releases wait for one slice at most."""
+    while True:
+        await runtime.upcoming.wait()
+        runtime.upcoming.clear()
+        while await runtime.prepare_slice():
+            await asyncio.sleep(0)
+
+
 def register(runtime: Runtime, inputs: Any) -> None:
     """Attach the decider agent, the wall-clock timer, the learner, the model follower and the
     rebalance hooks to the app."""
@@ -102,6 +115,12 @@ def register(runtime: Runtime, inputs: Any) -> None:
                 await asyncio.sleep(0)  # let a waiting batch take the lock
 
     app.task(background)
+
+    async def prepare() -> None:  # a failure costs the preparing (releases go on), not the worker
+        await keep_running(lambda: prepare_while_idle(runtime), "preparing releases ahead")
+
+    if settings.prepare_ahead > 0:
+        app.task(prepare)
 
     if settings.clock == "wall":
 

@@ -52,3 +52,42 @@ async def test_a_failing_service_is_restarted(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(asyncio.CancelledError):
         await task
     assert len(runs) == 3
+
+
+class Preparing:
+    """What :func:`agents.prepare_while_idle` uses of a runtime: a lock and slices of work."""
+
+    def __init__(self, slices: int) -> None:
+        self.lock = asyncio.Lock()
+        self.upcoming = asyncio.Event()
+        self.left = slices
+        self.done = 0
+
+    async def prepare_slice(self) -> int:
+        async with self.lock:
+            if not self.left:
+                return 0
+            self.left -= 1
+            self.done += 1
+            return 8
+
+
+async def test_preparing_lets_a_waiting_batch_take_the_lock_after_one_slice() -> None:
+    runtime = Preparing(slices=1000)
+    task = asyncio.ensure_future(agents.prepare_while_idle(runtime))  # type: ignore[arg-type]
+    runtime.upcoming.set()
+    await asyncio.sleep(0)
+    waits = []
+    for _ in range(5):
+        asked = runtime.done
+        async with runtime.lock:  # a batch (or a release) wanting the lock
+            waits.append(runtime.done - asked)
+        await asyncio.sleep(0)
+    assert max(waits) <= 1
+    while runtime.left:
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert not runtime.upcoming.is_set()  # all done: it waits to be told of new wakes
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -19,9 +20,11 @@ from engine.guardrails import RulePack
 from engine.policies.base import Choice, DecisionContext
 from engine.policies.learned import LearnedPolicy
 from engine.state import CustomerState, InvoiceState
+from engine.valuation import ModelHandle
 from schemas.codec import decode_decision, encode
 from schemas.events import EventBase
-from streams.batch import CLOCK, Inbound
+from streams.batch import CLOCK, Batch, Inbound, Outbound
+from streams.runtime import Runtime
 from tests.builders import invoice_issued, payment_received
 from tests.unit.test_stream_batch import Worker, by_key, records, replay_audit, simulate
 
@@ -211,3 +214,33 @@ def test_a_release_past_the_prepared_next_wake_is_made_live() -> None:
     assert len(reminded(plain)) >= 2
     assert prepared.decider.stats["prepared_stale"] == 1
     assert prepared.sent == plain.sent
+
+
+class App:
+    should_stop = False
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.sent: list[Outbound] = []
+
+    async def flush(self, batch: Batch) -> None:
+        self.sent.extend(batch.outputs)
+
+
+async def test_the_runtime_prepares_in_slices_and_never_while_customers_are_due() -> None:
+    worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=100)
+    app, sink, unused = cast(Any, App()), cast(Any, Sink()), cast(Any, None)
+    runtime = Runtime(Settings(), app, unused, unused, worker.decider, sink, ModelHandle())
+    issued = [invoice_issued(customer=f"c{i}") for i in range(20)]
+    worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
+    assert [await runtime.prepare_slice() for _ in range(4)] == [8, 8, 4, 0]
+    worker.apply(worker.decider.process([clock(min(worker.decider._wakes.values()))]))
+    assert await runtime.prepare_slice() == 0
+    assert runtime.work.is_set()  # the background task releases them first
+    runtime.upcoming.clear()
+    while await runtime.release_slice() is not None:
+        pass
+    assert runtime.upcoming.is_set()  # the released customers' next wakes
+    assert worker.decider.stats["prepared_used"] == 20
+    assert await runtime.prepare_slice() == 8
