@@ -112,6 +112,13 @@ class Metrics:
         ]
         for action, count in sorted(self.decisions.items()):
             lines.append(f'duewise_decisions_total{{action="{action}"}} {count}')
+        lines.append("# TYPE duewise_released_total counter")
+        lines.append(f"duewise_released_total {stats.get('released', 0)}")
+        lines.append("# TYPE duewise_prepared_total counter")  # see streams/prepare.py
+        for name, count in sorted(stats.items()):
+            if name.startswith("prepared"):
+                result = name.partition("_")[2] or "made"
+                lines.append(f'duewise_prepared_total{{result="{result}"}} {count}')
         lines.append("# TYPE duewise_notices_total counter")
         for name, count in sorted(stats.items()):
             if name.startswith("notice:"):

@@ -77,7 +77,8 @@ def model_token(policy: Policy) -> ModelToken:
     A learned policy reads its models through a :class:`engine.valuation.ModelHandle` whose
     pair is swapped when a snapshot arrives; a result prepared under another pair is dropped.
     The objects' identities besides the version, so that a swap that kept the version string
-    is noticed too.
+    is noticed too. A policy whose choices depend on anything else that changes between
+    preparation and release (none of those the settings name) would need its own token here.
     """
     handle = getattr(policy, "handle", None)
     if handle is None:
