@@ -190,23 +190,25 @@ def test_releases_prepared_ahead_equal_the_replay_in_each_customers_order(
         assert min(stats["prepared_used"], stats["prepared_stale"], stats["prepared_dropped"]) > 0
 
 
+@pytest.mark.parametrize("ahead", [0, 2000])
 def test_rows_held_over_batches_and_crashes_between_flushes_change_no_decision(
-    sim_log: Path,
+    sim_log: Path, ahead: int
 ) -> None:
     """Bulk ingestion writes rows every ``row_flush_seconds``, not every batch, and acks a
     record only once a flush covers it. A crash loses the cache and redoes every unacked record
     on the rows written so far (flushed, or written early for customers leaving the cache):
-    the re-made decisions must be the very same bytes, and none may be missing."""
+    the re-made decisions must be the very same bytes, and none may be missing. ``ahead``:
+    releases are prepared at random idle moments too (they live only in memory)."""
     settings = Settings(policy="random", seed=4)
     expected = replay_audit(sim_log, settings)
-    worker = Worker(settings, cache_size=40, inline=False)
-    rng = random.Random(2)
+    worker = Worker(settings, cache_size=40, inline=False, prepare_ahead=ahead)
+    rng, prepares = random.Random(2), random.Random(3)
     by_partition: dict[int, list[Inbound]] = {p: [] for p in range(PARTITIONS)}
     for record in records(sim_log):
         by_partition[record.partition].append(record)
     read = dict.fromkeys(by_partition, 0)
     acked = dict.fromkeys(by_partition, 0)
-    crashes = 0
+    crashes = used = 0
     while any(read[p] < len(rs) for p, rs in by_partition.items()):
         partition = rng.choice([p for p, rs in by_partition.items() if read[p] < len(rs)])
         end = read[partition] + rng.randint(1, 40)
@@ -214,18 +216,22 @@ def test_rows_held_over_batches_and_crashes_between_flushes_change_no_decision(
         read[partition] += len(chunk)
         worker.apply(worker.decider.process(chunk, rows=False))
         worker.apply(worker.decider.release(rng.randint(0, 30), rows=False))
+        if prepares.random() < 0.5:
+            worker.decider.prepare(prepares.randint(1, 40))
         roll = rng.random()
         if roll < 0.25:
             worker.apply(worker.decider.flush())
             acked = dict(read)
         elif roll < 0.35:
             crashes += 1  # a new process: the table and what was sent survive, nothing else
-            fresh = Worker(settings, cache_size=40, inline=False)
+            fresh = Worker(settings, cache_size=40, inline=False, prepare_ahead=ahead)
             fresh.table, fresh.audit = worker.table, worker.audit
             assert fresh.decider.adopt(fresh.table.items()) == len(fresh.table)
+            used += worker.decider.stats["prepared_used"]
             worker, read = fresh, dict(acked)
     worker.apply(worker.decider.flush())
     assert crashes >= 4
+    assert (used + worker.decider.stats["prepared_used"] > 0) == (ahead > 0)
     assert len(worker.audit) > len(expected), "the crashes re-sent nothing: they tested nothing"
     assert sorted(set(worker.audit)) == expected  # a changed re-send would be an extra line
 
