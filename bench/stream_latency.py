@@ -285,7 +285,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "worker_metrics": [
             line
             for line in (metrics or b"").decode().splitlines()
-            if line.startswith(("duewise_decision_latency", "duewise_lock_turn", "duewise_gc"))
+            if line.startswith(
+                (
+                    "duewise_decision_latency",
+                    "duewise_lock_turn",
+                    "duewise_gc",
+                    "duewise_prepared",
+                    "duewise_released",
+                )
+            )
         ],
         "worker_sigkilled": killed,
         "machine": machine(),

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     that a 06:00 burst is sent at once instead of taking ~0.2-0.7 ms a customer (see
     ``streams/prepare.py``). Each prepared customer holds about 48 KB (a year of history):
     2,000 are about 100 MB."""
+    prepare_horizon_hours: float = 48.0
+    """How far ahead of a partition's clock releases are prepared. A customer with an event
+    before its wake makes its prepared release worthless; measured in ``event`` mode at 1,000
+    events/s (two simulated days a second), preparing the next 2,000 wakes whatever their time
+    made 13 preparations per release used and saturated the worker. Two days cover the night
+    before a 06:00 run live and the next bursts of a replay."""
     web_enabled: bool = True
     """Serve health, Prometheus metrics and explanations over HTTP."""
     web_host: str = "127.0.0.1"

@@ -38,7 +38,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from engine import EngineContext, StepResult, advance, step
@@ -103,6 +103,7 @@ class PartitionedDecider:
         cache_size: int = 200_000,
         release_inline: bool = True,
         prepare_ahead: int = 0,
+        prepare_horizon: timedelta = timedelta(hours=48),
     ) -> None:
         if clock not in ("wall", "event"):
             raise ValueError(f"clock must be 'wall' or 'event', not {clock!r}")
@@ -119,7 +120,7 @@ class PartitionedDecider:
         self._dirty: dict[str, int] = {}
         self._erased: set[str] = set()
         """Dirty customers whose state is gone (not in the cache): their row is deleted at once."""
-        self._ahead = Ahead(prepare_ahead, self.stats)
+        self._ahead = Ahead(prepare_ahead, self.stats, prepare_horizon)
         """Releases prepared ahead of their time (:mod:`streams.prepare`, :meth:`prepare`)."""
 
     # --- partitions coming and going --------------------------------------------------------

@@ -43,7 +43,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.policies.base import Policy
@@ -113,8 +113,13 @@ class Ahead:
     the store is full and an earlier wake comes up, the latest prepared result makes room.
     """
 
-    def __init__(self, limit: int, stats: Counter[str]) -> None:
+    def __init__(
+        self, limit: int, stats: Counter[str], horizon: timedelta = timedelta(hours=48)
+    ) -> None:
         self.limit = limit
+        self.horizon = horizon
+        """Only wakes this close to their partition's clock are prepared (the rest would
+        mostly be dropped by an event before their time)."""
         self.stats = stats
         self.ready: dict[str, Prepared] = {}
         self._upcoming: list[tuple[datetime, int, str]] = []
@@ -175,7 +180,8 @@ class Ahead:
     ) -> tuple[datetime, int, str] | None:
         """Pop the earliest wake worth preparing: live (``wakes`` still says so), not due yet
         by its partition's clock (due customers are released, not prepared) and not prepared
-        yet. ``None`` when there is none, or the store is full of earlier wakes."""
+        yet, within :attr:`horizon` of its partition's clock. ``None`` when there is none, the
+        earliest is beyond the horizon, or the store is full of earlier wakes."""
         del self._retired[-FREED_PER_CALL:]
         upcoming = self._upcoming
         while upcoming:
@@ -187,6 +193,8 @@ class Ahead:
             ):
                 heapq.heappop(upcoming)
                 continue
+            if wake - clocks.get(partition, epoch) > self.horizon:
+                return None  # the heap is in wake order: the next ones are further still
             if len(self.ready) >= self.limit and not self._make_room(wake):
                 return None
             return heapq.heappop(upcoming)

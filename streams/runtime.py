@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
@@ -345,6 +345,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.state_cache,
         release_inline=False,
         prepare_ahead=settings.prepare_ahead,
+        prepare_horizon=timedelta(hours=settings.prepare_horizon_hours),
     )
     runtime = Runtime(settings, app, table, topics, decider, sink, models)
     runtime.metrics.watch_gc()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -72,7 +73,10 @@ class Worker:
         clock: str = "event",
         inline: bool = True,
         prepare_ahead: int = 0,
+        prepare_horizon: timedelta = timedelta(days=3650),
     ) -> None:
+        """``prepare_horizon``: the whole log by default (this log's clocks jump days per
+        batch; the worker's default is tested in test_stream_prepare)."""
         self.table: dict[bytes, bytes] = {}
         self.decider = PartitionedDecider(
             build_context(settings),
@@ -81,6 +85,7 @@ class Worker:
             cache_size=cache_size,
             release_inline=inline,
             prepare_ahead=prepare_ahead,
+            prepare_horizon=prepare_horizon,
         )
         self.audit: list[bytes] = []
         self.sent: list[Outbound] = []

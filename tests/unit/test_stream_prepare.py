@@ -135,6 +135,8 @@ def test_due_customers_are_released_not_prepared_and_a_rebalance_forgets() -> No
     assert worker.decider.prepare(10) == 1  # its next wake
     worker.rebalance()
     assert worker.decider.stats["prepared_used"] == 0
+    assert worker.decider.prepare(10) == 0  # the partition's clock is not known yet
+    worker.apply(worker.decider.process([clock(wake)]))
     assert worker.decider.prepare(10) == 1  # adopted again from its row, prepared again
 
 
@@ -244,3 +246,27 @@ async def test_the_runtime_prepares_in_slices_and_never_while_customers_are_due(
     assert runtime.upcoming.is_set()  # the released customers' next wakes
     assert worker.decider.stats["prepared_used"] == 20
     assert await runtime.prepare_slice() == 8
+
+
+def test_only_wakes_within_the_horizon_of_the_clock_are_prepared() -> None:
+    """A wake further than the horizon from its partition's clock waits: an event would most
+    likely drop its preparation first. Once the clock comes near, it is prepared."""
+    worker = Worker(
+        Settings(policy="ladder"),
+        cache_size=100,
+        inline=False,
+        prepare_ahead=10,
+        prepare_horizon=timedelta(hours=48),
+    )
+    issued = invoice_issued()
+    worker.apply(worker.decider.process([inbound(issued, 0)]))
+    wake = worker.decider._wakes["c1"]
+    assert wake - issued.occurred_at > timedelta(hours=48)
+    assert worker.decider.prepare(10) == 0
+    worker.apply(worker.decider.process([clock(wake - timedelta(hours=49))]))
+    assert worker.decider.prepare(10) == 0
+    worker.apply(worker.decider.process([clock(wake - timedelta(hours=47))]))
+    assert worker.decider.prepare(10) == 1
+    worker.apply(worker.decider.process([clock(wake)]))
+    worker.apply(worker.decider.release())
+    assert worker.decider.stats["prepared_used"] == 1
