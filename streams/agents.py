@@ -147,4 +147,9 @@ def register(runtime: Runtime, inputs: Any) -> None:
         await runtime.on_revoked()
 
     app.on_partitions_revoked.connect(on_revoked, weak=False)
+
+    async def stop_rows(_app: Any, **_: Any) -> None:  # the consumer has stopped: rows settled
+        await runtime.sink.stop()
+
+    app.on_before_shutdown.connect(stop_rows, weak=False)
     runtime.table.on_recover(runtime.on_recovered)

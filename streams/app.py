@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
 from faust.auth import SASLCredentials, SSLCredentials
 
 from duewise.settings import Settings
 from streams.ingest import BulkApp
-from streams.kafka import ssl_context
+from streams.kafka import client_options, ssl_context
 from streams.topics import TABLE, TopicNames
 
 
@@ -71,6 +73,25 @@ def build_app(settings: Settings) -> BulkApp:
         broker_max_poll_records=settings.batch_max,  # bounds a bulk batch (streams/ingest.py)
     )
     return app
+
+
+def rows_producer(settings: Settings) -> Callable[[], AIOKafkaProducer]:
+    """The factory of the producer rows are written with (see :class:`streams.sink.Sink`):
+    the app producer's durability and batching, a short linger (a slice of rows is awaited at
+    once), its own connection."""
+
+    def make() -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            **client_options(settings),
+            client_id=f"{settings.app_id}-rows",
+            acks="all",
+            linger_ms=1,
+            compression_type=COMPRESSION,
+            max_batch_size=ROW_BATCH_BYTES,
+            max_request_size=4 * ROW_BATCH_BYTES,
+        )
+
+    return make
 
 
 def build_table(app: faust.App, settings: Settings) -> Any:

@@ -21,7 +21,7 @@ import faust
 from duewise.bootstrap import build_context, build_policy
 from duewise.settings import Settings
 from engine.valuation import ModelHandle
-from streams.app import build_app, build_table, input_topic
+from streams.app import build_app, build_table, input_topic, rows_producer
 from streams.batch import CONTROL_HEADER, Batch, Inbound, PartitionedDecider
 from streams.flush import RowFlush
 from streams.metrics import Metrics
@@ -337,7 +337,7 @@ def build_runtime(settings: Settings) -> Runtime:
     topics = TopicNames.of(settings)
     models = ModelHandle()
     context = build_context(settings, build_policy(settings, models))
-    sink = Sink(app, table, topics.by_kind(), topics.changelog)
+    sink = Sink(app, table, topics.by_kind(), topics.changelog, rows_producer(settings))
     decider = PartitionedDecider(
         context,
         sink.load,

@@ -23,7 +23,7 @@ dedupe by ``decision_id``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faust.types import TP
@@ -31,16 +31,37 @@ from faust.types import TP
 from streams.batch import Batch
 from streams.scope import partition_scope
 
+RowProducerFactory = Callable[[], Any]
+"""Makes the aiokafka producer rows are written with (called in the running event loop)."""
+
 
 class Sink:
-    """Sends :class:`streams.batch.Batch` results through the app's producer."""
+    """Sends :class:`streams.batch.Batch` results: outputs through the app's producer, rows
+    through a producer of their own when ``rows_producer`` is given.
 
-    def __init__(self, app: Any, table: Any, topics: dict[str, str], changelog: str) -> None:
+    Why two producers. aiokafka keeps one produce request in flight per broker: a flush's
+    requests of rows (hundreds of KB each) made every decision sent meanwhile wait for them
+    (measured at 1,000 events/s: output records acknowledged 30-45 ms after their send at the
+    median, 50-70 ms at p99). Rows on their own connection leave the decisions' way free. The
+    order that makes a crash harmless is kept by awaiting, not by the connection: rows are
+    sent only once every output before them is acknowledged.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        table: Any,
+        topics: dict[str, str],
+        changelog: str,
+        rows_producer: RowProducerFactory | None = None,
+    ) -> None:
         self.app = app
         self.table = table
         self.topics = topics
         self.changelog = changelog
         self._inflight: list[Awaitable[Any]] = []
+        self._make_rows_producer = rows_producer
+        self._rows_producer: Any = None
 
     async def flush(self, batch: Batch) -> None:
         """Send ``batch``'s outputs; if it has rows, wait for every output sent so far, then
@@ -72,11 +93,10 @@ class Sink:
         if not batch.rows:
             return
         await self.wait_outputs()
-        producer = self.app.producer
+        send = await self._row_sender()
         sends = []
         for customer_id, (partition, row) in batch.rows.items():
-            key = customer_id.encode()
-            sends.append(await producer.send(self.changelog, key, row, partition, None, None))
+            sends.append(await send(customer_id.encode(), row, partition))
         written = await asyncio.gather(*sends)
         store = self.table.data
         for customer_id, (partition, row) in batch.rows.items():
@@ -91,6 +111,33 @@ class Sink:
             last[meta.partition] = max(last.get(meta.partition, -1), meta.offset)
         for partition, offset in last.items():
             store.set_persisted_offset(TP(self.changelog, partition), offset)
+
+    async def _row_sender(self) -> Callable[[bytes, bytes | None, int], Awaitable[Any]]:
+        """How to send one row: through the rows' own producer (started on first use, in the
+        worker's loop), else the app's."""
+        if self._make_rows_producer is None:
+            producer = self.app.producer
+
+            async def via_app(key: bytes, row: bytes | None, partition: int) -> Any:
+                return await producer.send(self.changelog, key, row, partition, None, None)
+
+            return via_app
+        if self._rows_producer is None:
+            made = self._make_rows_producer()
+            await made.start()
+            self._rows_producer = made
+        rows = self._rows_producer
+
+        async def via_rows(key: bytes, row: bytes | None, partition: int) -> Any:
+            return await rows.send(self.changelog, row, key=key, partition=partition)
+
+        return via_rows
+
+    async def stop(self) -> None:
+        """Stop the rows' producer (after the consumer stopped: every row is written)."""
+        producer, self._rows_producer = self._rows_producer, None
+        if producer is not None:
+            await producer.stop()
 
     def load(self, customer_id: str, partition: int) -> bytes | None:
         """A customer's row from the local store (``None``: not known here)."""
