@@ -1,7 +1,7 @@
 """A row flush written in slices between batches (``streams.flush.RowFlush``) is as safe as one
 written at once: crashes at any point redo the unacknowledged records on the rows written so
-far and re-make only identical decisions, and a completed flush leaves nothing its records made
-due for a successor to wait on."""
+far and re-make only identical decisions. (That a completed flush leaves nothing its records
+made due for a successor to wait on is in test_stream_batch, for both kinds of flush.)"""
 
 from __future__ import annotations
 
@@ -68,26 +68,6 @@ def test_crashes_during_sliced_flushes_change_no_decision(sim_log: Path) -> None
     assert crashes >= 4 and completed >= 10 and slices > 2 * completed
     assert len(worker.audit) > len(expected), "the crashes re-sent nothing: they tested nothing"
     assert sorted(set(worker.audit)) == expected  # a changed re-send would be an extra line
-
-
-def test_a_sliced_flush_releases_what_its_records_made_due_before_they_are_acknowledged(
-    sim_log: Path,
-) -> None:
-    """All records read (the clock records last), a flush written in slices, then the worker
-    dies: its successor's clocks start from nothing and no record is left to move them."""
-    settings = Settings(policy="random", seed=4)
-    expected = replay_audit(sim_log, settings)
-    worker = Worker(settings, cache_size=40, inline=False)
-    log = list(records(sim_log))
-    for start in range(0, len(log), 200):
-        worker.apply(worker.decider.process(log[start : start + 200], rows=False))
-    assert worker.decider.has_due()
-    assert finish(worker, RowFlush([], worker.decider.clocks_now(), slice_rows=7)) > 2
-    successor = Worker(settings, cache_size=40, inline=False)
-    successor.table, successor.audit = worker.table, worker.audit
-    successor.decider.adopt(successor.table.items())
-    assert not successor.decider.has_due()
-    assert sorted(set(successor.audit)) == expected
 
 
 def test_records_read_during_a_flush_are_not_covered_by_it(sim_log: Path) -> None:

@@ -24,6 +24,7 @@ from duewise.replay import ReplaySinks, replay_lines
 from duewise.settings import Settings
 from schemas.codec import decode_dead_letter, decode_event
 from streams.batch import CLOCK, Batch, Inbound, Outbound, PartitionedDecider
+from streams.flush import RowFlush
 
 PARTITIONS = 4
 
@@ -241,18 +242,27 @@ def test_rows_held_over_batches_and_crashes_between_flushes_change_no_decision(
     assert sorted(set(worker.audit)) == expected  # a changed re-send would be an extra line
 
 
+@pytest.mark.parametrize("sliced", [False, True])
 def test_a_flush_makes_the_due_decisions_before_the_records_are_acknowledged(
-    sim_log: Path,
+    sim_log: Path, sliced: bool
 ) -> None:
     """The last records (the clock records) are read and flushed, then the worker dies: its
-    successor starts the partitions' clocks from nothing and no record is left to move them."""
+    successor starts the partitions' clocks from nothing and no record is left to move them.
+    The flush written at once, or in slices (``streams.flush.RowFlush``, as the worker does)."""
     settings = Settings(policy="random", seed=4)
     expected = replay_audit(sim_log, settings)
     worker = Worker(settings, cache_size=40, inline=False)
     for start in range(0, len(log := list(records(sim_log))), 200):
         worker.apply(worker.decider.process(log[start : start + 200], rows=False))
     assert worker.decider.has_due()
-    worker.apply(worker.decider.flush())
+    if sliced:
+        flush, slices = RowFlush([], worker.decider.clocks_now(), slice_rows=7), 0
+        while not flush.done:
+            worker.apply(flush.step(worker.decider))
+            slices += 1
+        assert slices > 2
+    else:
+        worker.apply(worker.decider.flush())
     successor = Worker(settings, cache_size=40, inline=False)
     successor.table, successor.audit = worker.table, worker.audit
     successor.decider.adopt(successor.table.items())
