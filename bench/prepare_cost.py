@@ -39,7 +39,8 @@ from duewise.gc_tuning import tune_gc  # noqa: E402
 from duewise.settings import Settings  # noqa: E402
 from duewise.validate import iter_lines  # noqa: E402
 from schemas.codec import decode_event  # noqa: E402
-from streams.batch import CLOCK, Inbound, PartitionedDecider  # noqa: E402
+from streams.batch import PartitionedDecider  # noqa: E402
+from streams.records import CLOCK, Inbound  # noqa: E402
 
 PARTITIONS = 4
 DAYS = 30
@@ -49,7 +50,11 @@ DAYS = 30
 def decider(table: dict[bytes, bytes], cache: int, ahead: int, policy: str) -> PartitionedDecider:
     context = build_context(Settings(policy=policy))
     load = lambda c, _p: table.get(c.encode())  # noqa: E731
-    return PartitionedDecider(context, load, "event", cache, False, prepare_ahead=ahead)
+    # every wake, whatever its distance from the clock: this measures a preparation's cost
+    horizon = timedelta(days=3650)
+    return PartitionedDecider(
+        context, load, "event", cache, False, prepare_ahead=ahead, prepare_horizon=horizon
+    )
 
 
 def feed(d: PartitionedDecider, table: dict[bytes, bytes], records: list[Inbound]) -> None:

@@ -33,59 +33,20 @@ worker owns some partitions of the input and nothing else:
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from engine import EngineContext, StepResult, advance, step
-from engine.reducer import DEAD_LETTER_NOTICES
 from engine.state import CustomerState
-from schemas.codec import DecodeError, decode_event, encode
-from schemas.outbound import DeadLetter, Decision
+from schemas.codec import DecodeError, decode_event
+from streams.agenda import EPOCH, Agendas
+from streams.emit import emit, refuse
 from streams.prepare import Ahead, ModelToken, Prepared, copy_state, model_token
+from streams.records import CLOCK, Batch, Inbound
 from streams.rows import decode_row, encode_row, read_header
-
-CONTROL_HEADER = "duewise-control"
-"""Header of records that are not events: ``clock`` moves an ``event``-mode partition's clock."""
-CLOCK = b"clock"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One consumed record, as the shell needs it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    control: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    """One record to produce: ``kind`` is ``decisions``, ``audit``, ``dlq`` or ``outcomes``."""
-
-    kind: str
-    key: bytes
-    value: bytes
-
-
-@dataclass(slots=True)
-class Batch:
-    """What a batch produced: records to send first, then table rows to write (``None`` row:
-    delete, the customer was erased)."""
-
-    outputs: list[Outbound] = field(default_factory=list)
-    rows: dict[str, tuple[int, bytes | None]] = field(default_factory=dict)
-    decisions: list[Decision] = field(default_factory=list)
-    latest: dict[str, bytes] = field(default_factory=dict)
-    """Each invoice's last decision of the batch, encoded (for explanations)."""
 
 
 class PartitionedDecider:
@@ -112,11 +73,12 @@ class PartitionedDecider:
         self.clock = clock
         self.cache_size = cache_size
         self.release_inline = release_inline
-        self.clocks: dict[int, datetime] = {}
+        self.agendas = Agendas()
+        """The partitions' clocks and who is due when."""
+        self.clocks = self.agendas.clocks
         self.stats: Counter[str] = Counter()
         self._cache: dict[str, CustomerState] = {}
-        self._wakes: dict[str, datetime] = {}
-        self._agendas: dict[int, list[tuple[datetime, str]]] = {}
+        self._wakes = self.agendas.wakes
         self._dirty: dict[str, int] = {}
         self._erased: set[str] = set()
         """Dirty customers whose state is gone (not in the cache): their row is deleted at once."""
@@ -144,11 +106,9 @@ class PartitionedDecider:
         if self._dirty:
             raise RuntimeError(f"{len(self._dirty)} changed customers were never written")
         self._cache.clear()
-        self._wakes.clear()
-        self._agendas.clear()
+        self.agendas.clear()
         self._dirty.clear()
         self._erased.clear()
-        self.clocks.clear()
         self._ahead.clear()
 
     # --- the work -----------------------------------------------------------------------------
@@ -173,7 +133,7 @@ class PartitionedDecider:
         """Move the clocks of ``partitions`` to ``now`` (wall mode's timer), releasing what fell
         due unless releases are deferred to :meth:`release`."""
         for partition in partitions:
-            self._move_clock(partition, now)
+            self.agendas.move_clock(partition, now)
         batch = Batch()
         if self.release_inline:
             self._release(batch, None, None)
@@ -210,7 +170,7 @@ class PartitionedDecider:
         done = 0
         token = model_token(self.context.policy)
         while done < limit:
-            upcoming = self._ahead.next(self._wakes, self.clocks, _EPOCH)
+            upcoming = self._ahead.next(self._wakes, self.clocks, EPOCH)
             if upcoming is None:
                 break
             wake, partition, customer_id = upcoming
@@ -221,10 +181,7 @@ class PartitionedDecider:
     def has_due(self, until: Mapping[int, datetime] | None = None) -> bool:
         """Whether some customer's decision fell due by its partition's clock (and by
         ``until``'s clock of the partition, when given)."""
-        for partition, agenda in self._agendas.items():
-            if self._due_head(partition, agenda, until) is not None:
-                return True
-        return False
+        return self.agendas.has_due(until)
 
     def clocks_now(self) -> dict[int, datetime]:
         """The partitions' clocks as they are: what a flush starting now must release first."""
@@ -235,17 +192,10 @@ class PartitionedDecider:
         return list(self._dirty)
 
     def write(self, customers: Iterable[str]) -> Batch:
-        """The rows of those of ``customers`` still unwritten: one slice of a flush.
-
-        A flush in slices keeps a worker answering while it writes thousands of rows (about
-        80 µs each): the shell takes, when it starts, the records it will acknowledge and the
-        partitions' clocks; releases what fell due by those clocks (``release(until=...)``);
-        then takes :meth:`dirty_customers` and writes them a slice at a time between batches.
-        Every change of the records taken is then in a written row: a customer changed again
-        meanwhile is written with its newer state (a superset), one written early because it
-        left the cache is skipped here. Once the last slice is written, the records taken
-        may be acknowledged.
-        """
+        """The rows of those of ``customers`` still unwritten: one slice of a flush written
+        between batches (why, and why it is safe: :mod:`streams.flush`). A customer changed
+        again since it was taken is written with its newer state; one written early because it
+        left the cache is skipped."""
         batch = Batch()
         self._write(batch, [c for c in customers if c in self._dirty])
         self._erased.difference_update(batch.rows)
@@ -272,7 +222,7 @@ class PartitionedDecider:
 
     def partitions(self) -> list[int]:
         """Partitions with customers scheduled on this worker."""
-        return sorted(p for p, agenda in self._agendas.items() if agenda)
+        return self.agendas.partitions()
 
     def state(self, customer_id: str, partition: int) -> CustomerState | None:
         """A customer's current state (from the cache, else the table)."""
@@ -293,57 +243,34 @@ class PartitionedDecider:
         try:
             event = decode_event(record.value if record.value is not None else b"")
         except DecodeError as exc:
-            self._dead(record, str(exc), "decode", batch, now)
+            self._dead(record, str(exc), batch, now)
             return
         customer_id = event.customer_id
         if record.key != customer_id.encode():
             reason = f"record key {record.key!r} is not the event's customer_id {customer_id!r}"
-            self._dead(record, reason, "decode", batch, now)
+            self._dead(record, reason, batch, now)
             return
         self.stats["events"] += 1
         if self.clock == "event":
-            self._move_clock(record.partition, event.occurred_at)
+            self.agendas.move_clock(record.partition, event.occurred_at)
         result = step(self.state(customer_id, record.partition), event, self.context)
         self._keep(record.partition, customer_id, result, batch)
 
     def _control(self, record: Inbound, batch: Batch, now: datetime | None) -> None:
         if record.control != CLOCK:
-            self._dead(record, f"unknown control record {record.control!r}", "decode", batch, now)
+            self._dead(record, f"unknown control record {record.control!r}", batch, now)
             return
         try:
             at = datetime.fromisoformat((record.value or b"").decode())
         except (UnicodeDecodeError, ValueError) as exc:
-            self._dead(record, f"clock record: {exc}", "decode", batch, now)
+            self._dead(record, f"clock record: {exc}", batch, now)
             return
         if at.tzinfo is None:
-            self._dead(record, "clock record without a time zone", "decode", batch, now)
+            self._dead(record, "clock record without a time zone", batch, now)
             return
         self.stats["clock_records"] += 1
         if self.clock == "event":
-            self._move_clock(record.partition, at.astimezone(UTC))
-
-    def _move_clock(self, partition: int, now: datetime) -> None:
-        if now > self.clocks.get(partition, _EPOCH):
-            self.clocks[partition] = now
-
-    def _due_head(
-        self,
-        partition: int,
-        agenda: list[tuple[datetime, str]],
-        until: Mapping[int, datetime] | None = None,
-    ) -> datetime | None:
-        """The earliest live wake in ``agenda`` due by the partition's clock, and by its clock
-        in ``until`` if given (stale entries, left by customers rescheduled or erased since,
-        are dropped on the way)."""
-        now = self.clocks.get(partition, _EPOCH)
-        if until is not None:
-            now = min(now, until.get(partition, _EPOCH))
-        while agenda and agenda[0][0] <= now:
-            wake, customer_id = agenda[0]
-            if self._wakes.get(customer_id) == wake:
-                return wake
-            heapq.heappop(agenda)
-        return None
+            self.agendas.move_clock(record.partition, at.astimezone(UTC))
 
     def _release(
         self,
@@ -360,20 +287,14 @@ class PartitionedDecider:
         while limit is None or released < limit:
             if deadline is not None and released and time.perf_counter() >= deadline:
                 return
-            heads = [
-                (wake, partition)
-                for partition, agenda in self._agendas.items()
-                if (wake := self._due_head(partition, agenda, until)) is not None
-            ]
-            if not heads:
+            due = self.agendas.pop_due(until)
+            if due is None:
                 return
-            _, partition = min(heads)
-            wake, customer_id = heapq.heappop(self._agendas[partition])
-            self._wakes.pop(customer_id, None)
+            wake, partition, customer_id = due
             now = self.clocks[partition]
             prepared = self._ahead.take(customer_id, wake, now, token)
             if prepared is not None:
-                _add(batch, prepared.ready)
+                batch.extend(prepared.ready)
                 self._ahead.retire(self._cache.get(customer_id))  # freed when idle: ~30 us
                 self._store(partition, customer_id, prepared.state, prepared.after)
             elif (state := self.state(customer_id, partition)) is not None:
@@ -393,7 +314,7 @@ class PartitionedDecider:
             copy = decode_row(row)  # a fresh object already; the cache is left as it is
         else:
             return
-        if copy.next_wake() != wake or (copy.last_event_at or _EPOCH) > wake:
+        if copy.next_wake() != wake or (copy.last_event_at or EPOCH) > wake:
             self.stats["prepared_refused"] += 1  # not a state the agenda knows: let it be
             return
         result = advance(copy, wake, self.context)
@@ -401,7 +322,7 @@ class PartitionedDecider:
             self.stats["prepared_refused"] += 1  # notices are stamped with the release's clock
             return
         ready = Batch()
-        self._emit(partition, customer_id.encode(), result, ready)
+        emit(result, customer_id.encode(), ready, self.stats, wake)
         after = result.state.next_wake()
         prepared = Prepared(wake, partition, result.state, after, token, ready)
         self._ahead.keep(customer_id, prepared)
@@ -415,30 +336,11 @@ class PartitionedDecider:
     ) -> None:
         """Send what ``result`` made and keep its state: every change of a customer passes
         here, so it also drops the customer's prepared release, now stale."""
-        self._emit(partition, customer_id.encode(), result, batch)
+        at = self.clocks.get(partition, EPOCH)
+        emit(result, customer_id.encode(), batch, self.stats, at)
         requeue = self._ahead.drop(customer_id)
         wake = None if result.state is None else result.state.next_wake()
         self._store(partition, customer_id, result.state, wake, requeue)
-
-    def _emit(self, partition: int, key: bytes, result: StepResult, batch: Batch) -> None:
-        """Encode ``result``'s decisions, outcomes and dead letters into ``batch``."""
-        for decision in result.decisions:
-            value = encode(decision)
-            batch.outputs.append(Outbound("audit", key, value))
-            if decision.actionable:
-                batch.outputs.append(Outbound("decisions", key, value))
-            batch.decisions.append(decision)
-            batch.latest[decision.invoice_id] = value
-        for outcome in result.outcomes:
-            batch.outputs.append(Outbound("outcomes", key, encode(outcome)))
-        for notice in result.notices:
-            self.stats[f"notice:{notice.kind}"] += 1
-            if notice.kind in DEAD_LETTER_NOTICES:
-                raw = (notice.raw or "").encode()
-                reason = f"{notice.kind}: {notice.detail} (event {notice.event_id})"
-                at = self.clocks.get(partition, _EPOCH)
-                letter = DeadLetter(raw=raw, error=reason, stage="process", failed_at=at)
-                self._letter(letter, key, batch)
 
     def _store(
         self,
@@ -453,43 +355,26 @@ class PartitionedDecider:
         self._dirty[customer_id] = partition
         if state is None:
             self._cache.pop(customer_id, None)
-            self._wakes.pop(customer_id, None)
+            self.agendas.unschedule(customer_id)
             self._erased.add(customer_id)
             return
         self._erased.discard(customer_id)
         self._cache.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
         self._cache[customer_id] = state
         if wake is None:
-            self._wakes.pop(customer_id, None)
+            self.agendas.unschedule(customer_id)
         elif self._wakes.get(customer_id) != wake:
             self._schedule(partition, customer_id, wake)
         elif requeue:
             self._ahead.push(wake, partition, customer_id)
 
     def _schedule(self, partition: int, customer_id: str, wake: datetime) -> None:
-        self._wakes[customer_id] = wake
-        heapq.heappush(self._agendas.setdefault(partition, []), (wake, customer_id))
+        self.agendas.schedule(partition, customer_id, wake)
         self._ahead.push(wake, partition, customer_id)
 
-    def _dead(
-        self, record: Inbound, reason: str, stage: str, batch: Batch, now: datetime | None
-    ) -> None:
+    def _dead(self, record: Inbound, reason: str, batch: Batch, now: datetime | None) -> None:
         at = now if self.clock == "wall" and now is not None else None
-        at = at or self.clocks.get(record.partition, _EPOCH)
-        letter = DeadLetter(
-            raw=record.value or b"",
-            error=reason,
-            stage="decode" if stage == "decode" else "process",
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            failed_at=at,
-        )
-        self._letter(letter, record.key or b"", batch)
-
-    def _letter(self, letter: DeadLetter, key: bytes, batch: Batch) -> None:
-        self.stats["dead_letters"] += 1
-        batch.outputs.append(Outbound("dlq", key, encode(letter)))
+        refuse(record, reason, at or self.clocks.get(record.partition, EPOCH), batch, self.stats)
 
     def _finish(self, batch: Batch, rows: bool) -> None:
         excess = len(self._cache) - self.cache_size
@@ -511,10 +396,3 @@ class PartitionedDecider:
             state = self._cache.get(customer_id)
             row = None if state is None else encode_row(partition, state)
             batch.rows[customer_id] = (partition, row)
-
-
-def _add(batch: Batch, ready: Batch) -> None:
-    """Append a prepared release's records and decisions to ``batch``."""
-    batch.outputs.extend(ready.outputs)
-    batch.decisions.extend(ready.decisions)
-    batch.latest.update(ready.latest)

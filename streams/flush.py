@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.batch import Batch, PartitionedDecider
+from streams.batch import PartitionedDecider
+from streams.records import Batch
 
 ROW_SLICE = 64
 """Rows written per turn of the lock: ~7 ms of encoding and a round trip to the broker (128

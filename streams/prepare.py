@@ -50,7 +50,7 @@ from engine.policies.base import Policy
 from engine.state import CustomerState
 
 if TYPE_CHECKING:
-    from streams.batch import Batch
+    from streams.records import Batch
 
 FREED_PER_CALL = 16
 """Replaced states freed per preparation (~10 us each): freeing a whole burst's at once

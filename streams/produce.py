@@ -22,8 +22,8 @@ from aiokafka import AIOKafkaProducer
 from duewise.settings import Settings
 from duewise.validate import iter_lines
 from schemas.codec import DecodeError, decode_event, loads
-from streams.batch import CLOCK, CONTROL_HEADER
 from streams.kafka import client_options
+from streams.records import CLOCK, CONTROL_HEADER
 
 _PENDING_MAX = 5_000
 

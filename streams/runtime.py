@@ -22,9 +22,10 @@ from duewise.bootstrap import build_context, build_policy
 from duewise.settings import Settings
 from engine.valuation import ModelHandle
 from streams.app import build_app, build_table, input_topic, rows_producer
-from streams.batch import CONTROL_HEADER, Batch, Inbound, PartitionedDecider
+from streams.batch import PartitionedDecider
 from streams.flush import RowFlush
 from streams.metrics import Metrics
+from streams.records import CONTROL_HEADER, Batch, Inbound
 from streams.rows import read_header
 from streams.sink import Sink
 from streams.topics import TopicNames

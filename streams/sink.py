@@ -28,7 +28,7 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.batch import Batch
+from streams.records import Batch
 from streams.scope import partition_scope
 
 RowProducerFactory = Callable[[], Any]
@@ -36,7 +36,7 @@ RowProducerFactory = Callable[[], Any]
 
 
 class Sink:
-    """Sends :class:`streams.batch.Batch` results: outputs through the app's producer, rows
+    """Sends :class:`streams.records.Batch` results: outputs through the app's producer, rows
     through a producer of their own when ``rows_producer`` is given.
 
     Why two producers. aiokafka keeps one produce request in flight per broker: a flush's

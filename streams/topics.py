@@ -61,7 +61,7 @@ class TopicNames:
         return (self.events, self.contacts)
 
     def by_kind(self) -> dict[str, str]:
-        """Output topic per :class:`streams.batch.Outbound` kind."""
+        """Output topic per :class:`streams.records.Outbound` kind."""
         return {
             "decisions": self.decisions,
             "audit": self.audit,

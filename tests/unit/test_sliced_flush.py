@@ -9,8 +9,8 @@ import random
 from pathlib import Path
 
 from duewise.settings import Settings
-from streams.batch import Inbound
 from streams.flush import RowFlush
+from streams.records import Inbound
 from tests.unit.test_stream_batch import PARTITIONS, Worker, records, replay_audit, sim_log
 
 __all__ = ["sim_log"]  # the module-scoped fixture, shared with test_stream_batch

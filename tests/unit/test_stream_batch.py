@@ -23,8 +23,9 @@ from duewise.cli import app
 from duewise.replay import ReplaySinks, replay_lines
 from duewise.settings import Settings
 from schemas.codec import decode_dead_letter, decode_event
-from streams.batch import CLOCK, Batch, Inbound, Outbound, PartitionedDecider
+from streams.batch import PartitionedDecider
 from streams.flush import RowFlush
+from streams.records import CLOCK, Batch, Inbound, Outbound
 
 PARTITIONS = 4
 

@@ -23,7 +23,7 @@ from engine.state import CustomerState, InvoiceState
 from engine.valuation import ModelHandle
 from schemas.codec import decode_decision, encode
 from schemas.events import EventBase
-from streams.batch import CLOCK, Batch, Inbound, Outbound
+from streams.records import CLOCK, Batch, Inbound, Outbound
 from streams.runtime import Runtime
 from tests.builders import invoice_issued, payment_received
 from tests.unit.test_stream_batch import Worker, by_key, records, replay_audit, simulate

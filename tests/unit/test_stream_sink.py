@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.batch import Batch, Outbound
+from streams.records import Batch, Outbound
 from streams.sink import Sink
 
 
