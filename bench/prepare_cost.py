@@ -71,8 +71,8 @@ def release_wake_by_wake(d: PartitionedDecider) -> list[tuple[int, int, float]]:
     """Release every customer at its own wake (preparing the new wakes between, untimed, as
     an idle worker would): (customers, of them prepared, seconds) per release."""
     out = []
-    end = min(d._wakes.values()) + timedelta(days=DAYS)
-    while d._wakes and (wake := min(d._wakes.values())) <= end:
+    end = min(d.agendas.wakes.values()) + timedelta(days=DAYS)
+    while d.agendas.wakes and (wake := min(d.agendas.wakes.values())) <= end:
         clock = [Inbound("e", p, -1, None, wake.isoformat().encode(), CLOCK) for p in range(4)]
         d.process(clock, rows=False)
         released, used = d.stats["released"], d.stats["prepared_used"]

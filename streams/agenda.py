@@ -65,7 +65,7 @@ class Agendas:
         return sorted(p for p, heap in self._heaps.items() if heap)
 
     def clear(self) -> None:
-        """Forget everything (a rebalance); the dicts stay the same objects."""
+        """Forget everything (a rebalance)."""
         self.clocks.clear()
         self.wakes.clear()
         self._heaps.clear()

@@ -75,10 +75,8 @@ class PartitionedDecider:
         self.release_inline = release_inline
         self.agendas = Agendas()
         """The partitions' clocks and who is due when."""
-        self.clocks = self.agendas.clocks
         self.stats: Counter[str] = Counter()
         self._cache: dict[str, CustomerState] = {}
-        self._wakes = self.agendas.wakes
         self._dirty: dict[str, int] = {}
         self._erased: set[str] = set()
         """Dirty customers whose state is gone (not in the cache): their row is deleted at once."""
@@ -170,7 +168,7 @@ class PartitionedDecider:
         done = 0
         token = model_token(self.context.policy)
         while done < limit:
-            upcoming = self._ahead.next(self._wakes, self.clocks, EPOCH)
+            upcoming = self._ahead.next(self.agendas)
             if upcoming is None:
                 break
             wake, partition, customer_id = upcoming
@@ -185,7 +183,7 @@ class PartitionedDecider:
 
     def clocks_now(self) -> dict[int, datetime]:
         """The partitions' clocks as they are: what a flush starting now must release first."""
-        return dict(self.clocks)
+        return dict(self.agendas.clocks)
 
     def dirty_customers(self) -> list[str]:
         """The customers changed since their row was last written, oldest change first."""
@@ -291,7 +289,7 @@ class PartitionedDecider:
             if due is None:
                 return
             wake, partition, customer_id = due
-            now = self.clocks[partition]
+            now = self.agendas.clocks[partition]
             prepared = self._ahead.take(customer_id, wake, now, token)
             if prepared is not None:
                 batch.extend(prepared.ready)
@@ -336,7 +334,7 @@ class PartitionedDecider:
     ) -> None:
         """Send what ``result`` made and keep its state: every change of a customer passes
         here, so it also drops the customer's prepared release, now stale."""
-        at = self.clocks.get(partition, EPOCH)
+        at = self.agendas.clocks.get(partition, EPOCH)
         emit(result, customer_id.encode(), batch, self.stats, at)
         requeue = self._ahead.drop(customer_id)
         wake = None if result.state is None else result.state.next_wake()
@@ -363,7 +361,7 @@ class PartitionedDecider:
         self._cache[customer_id] = state
         if wake is None:
             self.agendas.unschedule(customer_id)
-        elif self._wakes.get(customer_id) != wake:
+        elif self.agendas.wakes.get(customer_id) != wake:
             self._schedule(partition, customer_id, wake)
         elif requeue:
             self._ahead.push(wake, partition, customer_id)
@@ -374,7 +372,8 @@ class PartitionedDecider:
 
     def _dead(self, record: Inbound, reason: str, batch: Batch, now: datetime | None) -> None:
         at = now if self.clock == "wall" and now is not None else None
-        refuse(record, reason, at or self.clocks.get(record.partition, EPOCH), batch, self.stats)
+        at = at or self.agendas.clocks.get(record.partition, EPOCH)
+        refuse(record, reason, at, batch, self.stats)
 
     def _finish(self, batch: Batch, rows: bool) -> None:
         excess = len(self._cache) - self.cache_size

@@ -29,7 +29,8 @@ ROW_SLICE = 64
 """Rows written per turn of the lock: ~7 ms of encoding and a round trip to the broker (128
 took 10-25 ms at 1,000 events/s), what a record arriving meanwhile waits for at most."""
 RELEASE_SLICE = 32
-"""Due customers released per turn of the lock, by the background task and by a flush alike."""
+"""Due customers a flush releases per turn of the lock before it writes rows (the background
+task's own release turns are bounded by time: ``streams.runtime.RELEASE_BUDGET_S``)."""
 
 
 @dataclass

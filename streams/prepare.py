@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 
 from engine.policies.base import Policy
 from engine.state import CustomerState
+from streams.agenda import EPOCH, Agendas
 
 if TYPE_CHECKING:
     from streams.records import Batch
@@ -175,10 +176,8 @@ class Ahead:
             self._latest = (prepared.wake, customer_id)
         self.stats["prepared"] += 1
 
-    def next(
-        self, wakes: dict[str, datetime], clocks: dict[int, datetime], epoch: datetime
-    ) -> tuple[datetime, int, str] | None:
-        """Pop the earliest wake worth preparing: live (``wakes`` still says so), not due yet
+    def next(self, agendas: Agendas) -> tuple[datetime, int, str] | None:
+        """Pop the earliest wake worth preparing: live (the agendas still say so), not due yet
         by its partition's clock (due customers are released, not prepared) and not prepared
         yet, within :attr:`horizon` of its partition's clock. ``None`` when there is none, the
         earliest is beyond the horizon, or the store is full of earlier wakes."""
@@ -186,14 +185,11 @@ class Ahead:
         upcoming = self._upcoming
         while upcoming:
             wake, partition, customer_id = upcoming[0]
-            if (
-                wakes.get(customer_id) != wake
-                or wake <= clocks.get(partition, epoch)
-                or customer_id in self.ready
-            ):
+            clock = agendas.clocks.get(partition, EPOCH)
+            if agendas.wakes.get(customer_id) != wake or wake <= clock or customer_id in self.ready:
                 heapq.heappop(upcoming)
                 continue
-            if wake - clocks.get(partition, epoch) > self.horizon:
+            if wake - clock > self.horizon:
                 return None  # the heap is in wake order: the next ones are further still
             if len(self.ready) >= self.limit and not self._make_room(wake):
                 return None

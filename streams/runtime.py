@@ -108,8 +108,8 @@ class Runtime:
 
         On the ``take_events`` path every batch writes its rows, so all its messages come back.
         With bulk ingestion rows are held (see :attr:`holds_rows`) and a flush is started here
-        every ``row_flush_seconds``; the flush task writes it in slices and acknowledges what it
-        covers (:mod:`streams.flush`). The bulk consumer calls this with no messages while
+        every ``row_flush_seconds``; the background task writes it in slices and acknowledges
+        what it covers (:mod:`streams.flush`). The bulk consumer calls this with no messages while
         idle, so a due flush starts without new traffic.
         """
         if not messages and not self._held and not self.decider.dirty:

@@ -93,10 +93,9 @@ class Sink:
         if not batch.rows:
             return
         await self.wait_outputs()
-        send = await self._row_sender()
         sends = []
         for customer_id, (partition, row) in batch.rows.items():
-            sends.append(await send(customer_id.encode(), row, partition))
+            sends.append(await self._send_row(customer_id.encode(), row, partition))
         written = await asyncio.gather(*sends)
         store = self.table.data
         for customer_id, (partition, row) in batch.rows.items():
@@ -112,26 +111,16 @@ class Sink:
         for partition, offset in last.items():
             store.set_persisted_offset(TP(self.changelog, partition), offset)
 
-    async def _row_sender(self) -> Callable[[bytes, bytes | None, int], Awaitable[Any]]:
-        """How to send one row: through the rows' own producer (started on first use, in the
-        worker's loop), else the app's."""
+    async def _send_row(self, key: bytes, row: bytes | None, partition: int) -> Any:
+        """Hand one row to the rows' own producer (started on first use, in the worker's loop),
+        else to the app's; return the future of its acknowledgement."""
         if self._make_rows_producer is None:
-            producer = self.app.producer
-
-            async def via_app(key: bytes, row: bytes | None, partition: int) -> Any:
-                return await producer.send(self.changelog, key, row, partition, None, None)
-
-            return via_app
+            return await self.app.producer.send(self.changelog, key, row, partition, None, None)
         if self._rows_producer is None:
             made = self._make_rows_producer()
             await made.start()
             self._rows_producer = made
-        rows = self._rows_producer
-
-        async def via_rows(key: bytes, row: bytes | None, partition: int) -> Any:
-            return await rows.send(self.changelog, row, key=key, partition=partition)
-
-        return via_rows
+        return await self._rows_producer.send(self.changelog, row, key=key, partition=partition)
 
     async def stop(self) -> None:
         """Stop the rows' producer (after the consumer stopped: every row is written)."""

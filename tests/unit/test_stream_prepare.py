@@ -89,11 +89,11 @@ def test_an_event_before_the_wake_drops_the_prepared_release(prepare_again: bool
     for ahead in (0, 10):
         worker = Worker(settings, cache_size=100, inline=False, prepare_ahead=ahead)
         worker.apply(worker.decider.process([inbound(invoice_issued(amount=49900), 0)]))
-        wake = worker.decider._wakes["c1"]
+        wake = worker.decider.agendas.wakes["c1"]
         assert worker.decider.prepare(10) == (1 if ahead else 0)
         paid = payment_received(amount=10000, invoice="i1", at=wake - timedelta(hours=1))
         worker.apply(worker.decider.process([inbound(paid, 1)]))
-        assert worker.decider._wakes["c1"] == wake  # the agenda alone would not notice
+        assert worker.decider.agendas.wakes["c1"] == wake  # the agenda alone would not notice
         if prepare_again:
             assert worker.decider.prepare(10) == (1 if ahead else 0)
         worker.apply(worker.decider.process([clock(wake)]))
@@ -114,7 +114,7 @@ def test_a_model_swap_makes_prepared_releases_stale() -> None:
     policy = worker.decider.context.policy
     assert isinstance(policy, LearnedPolicy)
     worker.apply(worker.decider.process([inbound(invoice_issued(customer="c2"), 0)]))
-    wake = worker.decider._wakes["c2"]
+    wake = worker.decider.agendas.wakes["c2"]
     assert worker.decider.prepare(10) == 1
     policy.handle.swap(None, None, "v2")
     worker.apply(worker.decider.process([clock(wake)]))
@@ -127,7 +127,7 @@ def test_a_model_swap_makes_prepared_releases_stale() -> None:
 def test_due_customers_are_released_not_prepared_and_a_rebalance_forgets() -> None:
     worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=10)
     worker.apply(worker.decider.process([inbound(invoice_issued(), 0)]))
-    wake = worker.decider._wakes["c1"]
+    wake = worker.decider.agendas.wakes["c1"]
     worker.apply(worker.decider.process([clock(wake)]))
     assert worker.decider.has_due()
     assert worker.decider.prepare(10) == 0
@@ -146,7 +146,7 @@ def test_a_release_budget_stops_after_one_customer_once_spent() -> None:
     worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=10)
     issued = [invoice_issued(customer=f"c{i}") for i in range(3)]
     worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
-    wake = max(worker.decider._wakes.values())
+    wake = max(worker.decider.agendas.wakes.values())
     worker.apply(worker.decider.process([clock(wake)]))
     released = []
     while worker.decider.has_due():
@@ -180,7 +180,7 @@ def test_a_release_that_raises_a_notice_is_not_prepared() -> None:
         worker = Worker(Settings(), cache_size=100, inline=False, prepare_ahead=ahead)
         worker.decider.context = EngineContext(Stuck(), RulePack())
         worker.apply(worker.decider.process([inbound(invoice_issued(), 0)]))
-        assert worker.decider._wakes["c1"] == STUCK_AT
+        assert worker.decider.agendas.wakes["c1"] == STUCK_AT
         assert worker.decider.prepare(10) == (1 if ahead else 0)
         assert worker.decider.stats["notice:decision_loop_guard"] == 0
         worker.apply(worker.decider.process([clock(STUCK_AT)]))
@@ -204,7 +204,7 @@ def test_a_release_past_the_prepared_next_wake_is_made_live() -> None:
             Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=ahead
         )
         worker.apply(worker.decider.process([inbound(invoice_issued(amount=49900), 0)]))
-        wake = worker.decider._wakes["c1"]
+        wake = worker.decider.agendas.wakes["c1"]
         assert worker.decider.prepare(10) == (1 if ahead else 0)
         worker.apply(worker.decider.process([clock(wake + timedelta(days=30))]))
         worker.apply(worker.decider.release(1))
@@ -237,7 +237,7 @@ async def test_the_runtime_prepares_in_slices_and_never_while_customers_are_due(
     issued = [invoice_issued(customer=f"c{i}") for i in range(20)]
     worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
     assert [await runtime.prepare_slice() for _ in range(4)] == [8, 8, 4, 0]
-    worker.apply(worker.decider.process([clock(min(worker.decider._wakes.values()))]))
+    worker.apply(worker.decider.process([clock(min(worker.decider.agendas.wakes.values()))]))
     assert await runtime.prepare_slice() == 0
     assert runtime.work.is_set()  # the background task releases them first
     runtime.upcoming.clear()
@@ -260,7 +260,7 @@ def test_only_wakes_within_the_horizon_of_the_clock_are_prepared() -> None:
     )
     issued = invoice_issued()
     worker.apply(worker.decider.process([inbound(issued, 0)]))
-    wake = worker.decider._wakes["c1"]
+    wake = worker.decider.agendas.wakes["c1"]
     assert wake - issued.occurred_at > timedelta(hours=48)
     assert worker.decider.prepare(10) == 0
     worker.apply(worker.decider.process([clock(wake - timedelta(hours=49))]))
