@@ -1,5 +1,9 @@
 """Recognising a re-delivered event: which event ids a customer remembers, and for how long.
 
+The streaming worker recognises records it reads again after a crash by the input offsets in
+each customer's row (:mod:`streams.rows`), exactly; the ids here are what is left for an event
+sent twice by an upstream system, and for the embedded replay.
+
 Why. Delivery is at least once: after a crash or a rebalance a worker sees events again, and an
 upstream system may retry one. The reducer ignores an event whose id it has seen. Remembering
 every id for ever would grow a customer's row (one row of the streaming table, written to its

@@ -46,7 +46,7 @@ from streams.agenda import EPOCH, Agendas
 from streams.emit import emit, refuse
 from streams.prepare import Ahead, ModelToken, Prepared, copy_state, model_token
 from streams.records import CLOCK, Batch, Inbound
-from streams.rows import decode_row, encode_row, read_header
+from streams.rows import applied_offsets, decode_row, encode_row, read_header
 
 
 class PartitionedDecider:
@@ -80,6 +80,10 @@ class PartitionedDecider:
         self._dirty: dict[str, int] = {}
         self._erased: set[str] = set()
         """Dirty customers whose state is gone (not in the cache): their row is deleted at once."""
+        self._applied: dict[str, dict[str, int]] = {}
+        """Per cached customer, the offset of the last input record applied, per topic: written
+        into its row, so that records read again after a crash are recognised exactly
+        (:mod:`streams.rows`)."""
         self._ahead = Ahead(prepare_ahead, self.stats, prepare_horizon)
         """Releases prepared ahead of their time (:mod:`streams.prepare`, :meth:`prepare`)."""
 
@@ -107,6 +111,7 @@ class PartitionedDecider:
         self.agendas.clear()
         self._dirty.clear()
         self._erased.clear()
+        self._applied.clear()
         self._ahead.clear()
 
     # --- the work -----------------------------------------------------------------------------
@@ -231,6 +236,7 @@ class PartitionedDecider:
                 return None
             state = decode_row(row)
             self._cache[customer_id] = state
+            self._applied[customer_id] = applied_offsets(row)
         return state
 
     # --- one record ---------------------------------------------------------------------------
@@ -248,10 +254,20 @@ class PartitionedDecider:
             reason = f"record key {record.key!r} is not the event's customer_id {customer_id!r}"
             self._dead(record, reason, batch, now)
             return
-        self.stats["events"] += 1
         if self.clock == "event":
             self.agendas.move_clock(record.partition, event.occurred_at)
-        result = step(self.state(customer_id, record.partition), event, self.context)
+        state = self.state(customer_id, record.partition)
+        applied = self._applied.get(customer_id)
+        if applied is None:
+            applied = self._applied[customer_id] = {}
+        elif record.offset <= applied.get(record.topic, -1):
+            if _holds(state, event.occurred_at):
+                self.stats["redelivered"] += 1  # read again after a crash: the row holds it
+                return
+            self.stats["offset_regressions"] += 1  # see _holds: applied, the id window guards
+        self.stats["events"] += 1
+        result = step(state, event, self.context)
+        applied[record.topic] = record.offset
         self._keep(record.partition, customer_id, result, batch)
 
     def _control(self, record: Inbound, batch: Batch, now: datetime | None) -> None:
@@ -353,6 +369,7 @@ class PartitionedDecider:
         self._dirty[customer_id] = partition
         if state is None:
             self._cache.pop(customer_id, None)
+            self._applied.pop(customer_id, None)
             self.agendas.unschedule(customer_id)
             self._erased.add(customer_id)
             return
@@ -387,11 +404,29 @@ class PartitionedDecider:
         self._erased.clear()
         for customer_id in leaving:
             del self._cache[customer_id]
+            self._applied.pop(customer_id, None)  # its row has them: written above, or before
 
     def _write(self, batch: Batch, customers: list[str]) -> None:
         """Move ``customers`` from dirty to ``batch.rows`` (``None``: erased, delete the row)."""
         for customer_id in customers:
             partition = self._dirty.pop(customer_id)
             state = self._cache.get(customer_id)
-            row = None if state is None else encode_row(partition, state)
+            applied = self._applied.get(customer_id)
+            row = None if state is None else encode_row(partition, state, applied)
             batch.rows[customer_id] = (partition, row)
+
+
+def _holds(state: CustomerState | None, occurred_at: datetime) -> bool:
+    """Whether ``state`` can hold an event of that time: every event applied to a customer is
+    at or before its latest event (or its erasure).
+
+    Why ask, when the record's offset says the row holds it. Offsets restart when an input
+    topic is deleted and made again while the table is kept; its new records would then look
+    read already. They are newer than anything the row holds, so they are applied (and
+    counted as ``offset_regressions``), never dropped silently; the engine's memory of event ids
+    still recognises a re-delivery among them.
+    """
+    if state is None:
+        return False
+    latest = state.last_event_at or state.erased_at
+    return latest is not None and occurred_at <= latest

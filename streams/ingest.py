@@ -69,7 +69,8 @@ class BulkConsumer(AIOKafkaConsumerDriver):  # type: ignore[misc]
         yet the dropped records were skipped for good. Seen on the broker: after kill -9s, a
         worker read an input partition from offset 35 with nothing committed, and a customer
         lost its first event. Reading such a partition from its start again is always safe:
-        nothing of it was committed, and what was applied before is recognised by event id.
+        nothing of it was committed, and what was applied before is recognised by the rows'
+        input offsets (:mod:`streams.rows`).
         """
         committed: Mapping[Any, Any] = await super().seek_to_committed()
         bulk = self.app.duewise_bulk

@@ -112,6 +112,10 @@ class Metrics:
         ]
         for action, count in sorted(self.decisions.items()):
             lines.append(f'duewise_decisions_total{{action="{action}"}} {count}')
+        lines.append("# TYPE duewise_redelivered_total counter")  # see streams/rows.py
+        lines.append(f"duewise_redelivered_total {stats.get('redelivered', 0)}")
+        lines.append("# TYPE duewise_offset_regressions_total counter")
+        lines.append(f"duewise_offset_regressions_total {stats.get('offset_regressions', 0)}")
         lines.append("# TYPE duewise_released_total counter")
         lines.append(f"duewise_released_total {stats.get('released', 0)}")
         lines.append("# TYPE duewise_prepared_total counter")  # see streams/prepare.py

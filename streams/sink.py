@@ -6,8 +6,8 @@ The order is the crash-safety argument. A worker killed at any point leaves one 
   them on the old rows and re-sends the very same records (deterministic ids and content);
 * outputs all acknowledged, rows partly sent: the same, for the customers whose row is old; a
   customer whose new row landed has its decisions already recorded and makes none again;
-* rows acknowledged, offsets not committed: the events are redone, found duplicates by event id
-  in the rows, and change nothing.
+* rows acknowledged, offsets not committed: the events are redone, recognised exactly by the
+  input offsets each row holds (:mod:`streams.rows`), and change nothing.
 
 Never the reverse (a row saying "decided" whose decision was not sent), because rows are sent
 only after every output of the batches they cover is acknowledged. Offsets are committed by
