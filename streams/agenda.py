@@ -60,6 +60,16 @@ class Agendas:
         self.wakes.pop(customer_id, None)
         return wake, partition, customer_id
 
+    def earliest(self, partition: int) -> datetime | None:
+        """The partition's earliest live wake, due or not (stale entries are dropped)."""
+        heap = self._heaps.get(partition)
+        while heap:
+            wake, customer_id = heap[0]
+            if self.wakes.get(customer_id) == wake:
+                return wake
+            heapq.heappop(heap)
+        return None
+
     def partitions(self) -> list[int]:
         """Partitions with customers scheduled."""
         return sorted(p for p, heap in self._heaps.items() if heap)

@@ -63,7 +63,10 @@ def build_app(settings: Settings) -> BulkApp:
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        producer_linger_ms=5,
+        # Decisions of a 06:00 burst are handed to the producer a thousand at a time: with 5 ms
+        # they reached the broker 24 ms after being made (p50), 10.5 ms with 1 (throughput the
+        # same within noise).
+        producer_linger_ms=1,
         producer_compression_type=COMPRESSION,
         # A produce request carries one batch per partition. With the default 16 KB batches a
         # flush of ~1,500 rows of ~5 KB took over a hundred round trips, and every decision

@@ -64,7 +64,7 @@ class PartitionedDecider:
         cache_size: int = 200_000,
         release_inline: bool = True,
         prepare_ahead: int = 0,
-        prepare_horizon: timedelta = timedelta(hours=48),
+        prepare_horizon: timedelta = timedelta(hours=120),
     ) -> None:
         if clock not in ("wall", "event"):
             raise ValueError(f"clock must be 'wall' or 'event', not {clock!r}")

@@ -37,6 +37,7 @@ def worker(
 
     settings = _settings(clock=clock, web_port=web_port, web_enabled=web)
     tune_gc()
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)  # why: Settings.switch_interval_ms
     created = asyncio.run(ensure_topics(settings))
     if created:
         console.print(f"created topics: {', '.join(created)}")

@@ -135,9 +135,10 @@ def test_due_customers_are_released_not_prepared_and_a_rebalance_forgets() -> No
     assert worker.decider.prepare(10) == 1  # its next wake
     worker.rebalance()
     assert worker.decider.stats["prepared_used"] == 0
-    assert worker.decider.prepare(10) == 0  # the partition's clock is not known yet
-    worker.apply(worker.decider.process([clock(wake)]))
-    assert worker.decider.prepare(10) == 1  # adopted again from its row, prepared again
+    assert not worker.decider._ahead.ready
+    # adopted again from its row, prepared again: the partition's next release, whatever the
+    # clock (not known yet)
+    assert worker.decider.prepare(10) == 1
 
 
 def test_a_release_budget_stops_after_one_customer_once_spent() -> None:
@@ -248,9 +249,11 @@ async def test_the_runtime_prepares_in_slices_and_never_while_customers_are_due(
     assert await runtime.prepare_slice() == 8
 
 
-def test_only_wakes_within_the_horizon_of_the_clock_are_prepared() -> None:
-    """A wake further than the horizon from its partition's clock waits: an event would most
-    likely drop its preparation first. Once the clock comes near, it is prepared."""
+def test_only_wakes_within_the_horizon_of_the_next_release_are_prepared() -> None:
+    """A wake further than the horizon from its partition's next release (its clock, or its
+    earliest wake when later) waits: an event would most likely drop its preparation first.
+    Once the clock or the releases before it come near, it is prepared. The partition's
+    earliest wake is prepared whatever the clock: a replay's clock leaps days at a time."""
     worker = Worker(
         Settings(policy="ladder"),
         cache_size=100,
@@ -258,15 +261,23 @@ def test_only_wakes_within_the_horizon_of_the_clock_are_prepared() -> None:
         prepare_ahead=10,
         prepare_horizon=timedelta(hours=48),
     )
-    issued = invoice_issued()
-    worker.apply(worker.decider.process([inbound(issued, 0)]))
-    wake = worker.decider.agendas.wakes["c1"]
-    assert wake - issued.occurred_at > timedelta(hours=48)
-    assert worker.decider.prepare(10) == 0
-    worker.apply(worker.decider.process([clock(wake - timedelta(hours=49))]))
-    assert worker.decider.prepare(10) == 0
-    worker.apply(worker.decider.process([clock(wake - timedelta(hours=47))]))
-    assert worker.decider.prepare(10) == 1
-    worker.apply(worker.decider.process([clock(wake)]))
+    soon = invoice_issued(customer="c1", due="2026-09-30")
+    later = invoice_issued(customer="c2", due="2026-10-20")
+    worker.apply(worker.decider.process([inbound(soon, 0), inbound(later, 1)]))
+    wakes = worker.decider.agendas.wakes
+    first, second = wakes["c1"], wakes["c2"]
+    assert first - soon.occurred_at > timedelta(hours=48)  # far from the clock
+    assert second - first > timedelta(hours=48)
+    assert worker.decider.prepare(10) == 1  # the next release: c1
+    assert set(worker.decider._ahead.ready) == {"c1"}
+    worker.apply(worker.decider.process([clock(first)]))
     worker.apply(worker.decider.release())
     assert worker.decider.stats["prepared_used"] == 1
+    following = wakes["c1"]  # its next step: the partition's next release again
+    assert following < second and second - following > timedelta(hours=48)
+    assert worker.decider.prepare(10) == 1
+    assert set(worker.decider._ahead.ready) == {"c1"}  # c2 is still too far
+    worker.apply(worker.decider.process([clock(second - timedelta(hours=47))]))
+    worker.apply(worker.decider.release())
+    assert worker.decider.prepare(10) >= 1
+    assert "c2" in worker.decider._ahead.ready  # the clock came near
