@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.records import Batch, Outbound
-from streams.sink import Sink
+from streams.sink import Sink, settled
 
 
 @dataclass
@@ -106,3 +106,21 @@ async def test_without_a_rows_producer_rows_use_the_apps(monkeypatch: Any) -> No
     await flushing
     assert log == ["app:c1", "app:acked c1"]
     await sink.stop()  # nothing to stop
+
+
+async def test_settled_waits_for_every_future_and_raises_a_failure() -> None:
+    loop = asyncio.get_running_loop()
+    done, later = loop.create_future(), loop.create_future()
+    done.set_result(1)
+    loop.call_soon(later.set_result, 2)
+    assert await settled([done, later]) == [1, 2]
+    failed, slow = loop.create_future(), loop.create_future()
+    failed.set_exception(RuntimeError("not acknowledged"))
+    loop.call_soon(slow.set_result, 3)
+    try:
+        await settled([slow, failed])
+    except RuntimeError as exc:
+        assert "not acknowledged" in str(exc)
+        assert slow.done()  # waited for the others first
+    else:
+        raise AssertionError("a failed acknowledgement was not raised")
