@@ -126,22 +126,30 @@ def paid_rows(customer: CustomerState, invoice_id: str, contacted: set[str]) -> 
 def _history(customer: CustomerState, invoice_id: str, contacted: set[str]) -> list[float]:
     """Years of history (count / 12), share paid late, mean lateness in months, share paid
     after a contact, share of late payments made in the days after a payday (money that
-    waits for the salary: such a customer needs time or a plan, not a louder reminder)."""
+    waits for the salary: such a customer needs time or a plan, not a louder reminder).
+
+    One pass over the rows, counting in integers: every decision point computes it, and the
+    lists a pass per figure built were a sixth of a timer release's time.
+    """
     recent = paid_rows(customer, invoice_id, contacted)
     if not recent:
         return [0.0, 0.0, 0.0, 0.0, 0.0]
     tz = customer.timezone
-    closed = [local_date(r[2], tz) for r in recent]
-    late = [max(0, (day - r[0]).days) for day, r in zip(closed, recent, strict=True)]
+    late = late_days = after_payday = contacted_count = 0
+    for due, _, closed_at, was_contacted in recent:
+        day = local_date(closed_at, tz)
+        days = (day - due).days
+        if days > 0:
+            late += 1
+            late_days += days
+            after_payday += PAYDAY <= day.day <= PAYDAY + 3
+        contacted_count += was_contacted
     n = len(recent)
-    after_payday = sum(
-        d > 0 and PAYDAY <= day.day <= PAYDAY + 3 for d, day in zip(late, closed, strict=True)
-    )
     return [
         n / HISTORY,
-        sum(d > 0 for d in late) / n,
-        min(sum(late) / n, DAYS_CAP) / MONTH,
-        sum(r[3] for r in recent) / n,
+        late / n,
+        min(late_days / n, DAYS_CAP) / MONTH,
+        contacted_count / n,
         after_payday / n,
     ]
 

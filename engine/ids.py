@@ -44,7 +44,55 @@ def stable_unit(*parts: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+class _SeededOnFirstDraw(random.Random):
+    """A :class:`random.Random` that hashes its parts and seeds itself at its first draw.
+
+    Why. Hashing the parts and seeding a Mersenne Twister cost ~6 us, a twentieth of a timer
+    release, at every decision point, and the ladder never draws. Every draw of
+    :class:`random.Random` goes through :meth:`random` or :meth:`getrandbits` (its
+    ``_randbelow`` too), so the draws are exactly those of ``Random(seed)`` made at once.
+    """
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        # no super().__init__(): that is the seeding this defers
+        self._parts: tuple[object, ...] | None = parts
+        self.gauss_next = None
+
+    def _seed_now(self) -> None:
+        parts, self._parts = self._parts, None
+        if parts is not None:
+            digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8)
+            super().seed(int.from_bytes(digest.digest(), "big"))
+
+    def seed(
+        self, a: int | float | str | bytes | bytearray | None = None, version: int = 2
+    ) -> None:
+        """Seed explicitly, as :meth:`random.Random.seed` (the deferred seed is dropped)."""
+        self._parts = None
+        super().seed(a, version)
+
+    def random(self) -> float:
+        """The next float in [0, 1)."""
+        self._seed_now()
+        return super().random()
+
+    def getrandbits(self, k: int, /) -> int:
+        """An int with ``k`` random bits."""
+        self._seed_now()
+        return super().getrandbits(k)
+
+    def getstate(self) -> tuple[object, ...]:
+        """The generator's state, seeded first."""
+        self._seed_now()
+        return super().getstate()
+
+    def setstate(self, state: tuple[object, ...]) -> None:
+        """Restore a state (the deferred seed is dropped)."""
+        self._parts = None
+        super().setstate(state)
+
+
 def seeded_rng(seed: int, *parts: object) -> random.Random:
-    """A private RNG for one decision, independent of processing order."""
-    digest = hashlib.blake2b("\x1f".join(map(str, (seed, *parts))).encode(), digest_size=8).digest()
-    return random.Random(int.from_bytes(digest, "big"))
+    """A private RNG for one decision, independent of processing order (seeded from a hash of
+    ``seed`` and ``parts`` at its first draw)."""
+    return _SeededOnFirstDraw((seed, *parts))

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 
 from engine.guardrails.actions import escalation_block, offer_block
-from engine.guardrails.contact import channel_block, frequency_block
+from engine.guardrails.contact import SentContacts, channel_block, frequency_block
 from engine.guardrails.holds import find_hold
 from engine.guardrails.pack import RulePack
 from engine.guardrails.types import Block, Candidate, Verdict
@@ -39,6 +39,16 @@ def _candidates(written: tuple[Channel, ...]) -> tuple[Candidate, ...]:
     return tuple(out)
 
 
+@cache
+def _by_action(written: tuple[Channel, ...]) -> tuple[tuple[Candidate, ...], ...]:
+    """The candidates in :func:`candidates` order, in runs of one action (each action's are
+    adjacent there): ``evaluate`` judges an action once and blocks or opens its whole run."""
+    runs: dict[Action, list[Candidate]] = {}
+    for candidate in _candidates(written):
+        runs.setdefault(candidate.action, []).append(candidate)
+    return tuple(tuple(run) for run in runs.values())
+
+
 def _action_block(
     customer: CustomerState,
     invoice: InvoiceState,
@@ -58,10 +68,11 @@ def _channel_block(
     candidate: Candidate,
     now: datetime,
     pack: RulePack,
+    sent: SentContacts,
 ) -> Block | None:
     """The rules of the candidate's channel (they read its channel alone, never its action)."""
     return channel_block(customer, candidate) or frequency_block(
-        customer, invoice, candidate, now, pack
+        customer, invoice, candidate, now, pack, sent
     )
 
 
@@ -79,28 +90,33 @@ def evaluate(
 
     A candidate is blocked by the first failing rule of its action, else of its channel. Each
     rule reads either the action or the channel, so each action and each channel is judged
-    once and its answer reused for every candidate that shares it: the frequency caps scan
-    the customer's contacts five times per decision point, not twenty.
+    once and its answer reused for every candidate that shares it; what the frequency rules
+    read of the contacts is gathered once (:class:`SentContacts`), not once per channel.
     """
     hold = find_hold(customer, invoice, now, pack)
     if hold is not None:
         held = tuple(Block(c, hold.rule, hold.detail, hold.until, True) for c in candidates(pack))
         return Verdict(allowed=(), blocks=held, hold=hold)
-    by_action: dict[Action, Block | None] = {}
+    written = tuple(pack.escalation.written_channels)
+    sent = SentContacts(customer, invoice, now, pack)
     by_channel: dict[Channel | None, Block | None] = {}
     allowed: list[Candidate] = []
     blocks: list[Block] = []
-    for candidate in candidates(pack):
-        action, channel = candidate.action, candidate.channel
-        if action not in by_action:
-            by_action[action] = _action_block(customer, invoice, candidate, now, pack)
-        block = by_action[action]
-        if block is None:
-            if channel not in by_channel:
-                by_channel[channel] = _channel_block(customer, invoice, candidate, now, pack)
-            block = by_channel[channel]
-        if block is None:
-            allowed.append(candidate)
-        else:
-            blocks.append(_as_block_of(block, candidate))
+    for run in _by_action(written):
+        block = _action_block(customer, invoice, run[0], now, pack)
+        if block is not None:
+            blocks.extend(_as_block_of(block, candidate) for candidate in run)
+            continue
+        for candidate in run:
+            channel = candidate.channel
+            if channel in by_channel:
+                block = by_channel[channel]
+            else:
+                block = by_channel[channel] = _channel_block(
+                    customer, invoice, candidate, now, pack, sent
+                )
+            if block is None:
+                allowed.append(candidate)
+            else:
+                blocks.append(_as_block_of(block, candidate))
     return Verdict(allowed=tuple(allowed), blocks=tuple(blocks))
