@@ -24,9 +24,11 @@ worker owns some partitions of the input and nothing else:
   next (:meth:`PartitionedDecider.prepare`, :mod:`streams.prepare`); releasing them is then
   swapping in a ready result, ~20 times cheaper, when nothing has changed it since.
 * **State.** The changelogged table holds every row (:mod:`streams.rows`); decoded states of
-  recently seen customers stay in a bounded cache, and a customer's row is written once per
-  batch, or with ``rows=False`` once per :meth:`PartitionedDecider.flush` (earlier if the cache
-  lets it go), however many of its events came in between.
+  recently seen customers stay in a bounded cache (:mod:`streams.customers`), and a customer's
+  row is written once per batch, or with ``rows=False`` once per
+  :meth:`PartitionedDecider.flush` (earlier if the cache lets it go), however many of its
+  events came in between. A record whose offset the customer's row already holds (read again
+  after a crash) is skipped, exactly.
 * **Nothing dropped.** A record that is not a valid event, is keyed by another customer than
   its own, or is an unreadable clock record becomes a dead letter with the reason.
 """
@@ -37,16 +39,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 
 from engine import EngineContext, StepResult, advance, step
 from engine.state import CustomerState
 from schemas.codec import DecodeError, decode_event
 from streams.agenda import EPOCH, Agendas
+from streams.customers import Customers
 from streams.emit import emit, refuse
-from streams.prepare import Ahead, ModelToken, Prepared, copy_state, model_token
+from streams.prepare import Ahead, ModelToken, Prepared, model_token
 from streams.records import CLOCK, Batch, Inbound
-from streams.rows import applied_offsets, decode_row, encode_row, read_header
+from streams.rows import read_header
 
 
 class PartitionedDecider:
@@ -69,21 +71,13 @@ class PartitionedDecider:
         if clock not in ("wall", "event"):
             raise ValueError(f"clock must be 'wall' or 'event', not {clock!r}")
         self.context = context
-        self.load = load
         self.clock = clock
-        self.cache_size = cache_size
         self.release_inline = release_inline
         self.agendas = Agendas()
         """The partitions' clocks and who is due when."""
+        self.customers = Customers(load, cache_size)
+        """Cached states, changed customers, applied offsets (:mod:`streams.customers`)."""
         self.stats: Counter[str] = Counter()
-        self._cache: dict[str, CustomerState] = {}
-        self._dirty: dict[str, int] = {}
-        self._erased: set[str] = set()
-        """Dirty customers whose state is gone (not in the cache): their row is deleted at once."""
-        self._applied: dict[str, dict[str, int]] = {}
-        """Per cached customer, the offset of the last input record applied, per topic: written
-        into its row, so that records read again after a crash are recognised exactly
-        (:mod:`streams.rows`)."""
         self._ahead = Ahead(prepare_ahead, self.stats, prepare_horizon)
         """Releases prepared ahead of their time (:mod:`streams.prepare`, :meth:`prepare`)."""
 
@@ -105,13 +99,8 @@ class PartitionedDecider:
         Changes not yet written (see :meth:`flush`) would be lost with the cache: the shell
         flushes before a rebalance forgets, and this refuses to forget them silently.
         """
-        if self._dirty:
-            raise RuntimeError(f"{len(self._dirty)} changed customers were never written")
-        self._cache.clear()
+        self.customers.clear()
         self.agendas.clear()
-        self._dirty.clear()
-        self._erased.clear()
-        self._applied.clear()
         self._ahead.clear()
 
     # --- the work -----------------------------------------------------------------------------
@@ -192,7 +181,7 @@ class PartitionedDecider:
 
     def dirty_customers(self) -> list[str]:
         """The customers changed since their row was last written, oldest change first."""
-        return list(self._dirty)
+        return self.customers.dirty_customers()
 
     def write(self, customers: Iterable[str]) -> Batch:
         """The rows of those of ``customers`` still unwritten: one slice of a flush written
@@ -200,8 +189,7 @@ class PartitionedDecider:
         again since it was taken is written with its newer state; one written early because it
         left the cache is skipped."""
         batch = Batch()
-        self._write(batch, [c for c in customers if c in self._dirty])
-        self._erased.difference_update(batch.rows)
+        self.customers.write(batch, customers)
         return batch
 
     def flush(self) -> Batch:
@@ -221,7 +209,7 @@ class PartitionedDecider:
     @property
     def dirty(self) -> int:
         """Customers changed since their row was last written."""
-        return len(self._dirty)
+        return self.customers.dirty
 
     def partitions(self) -> list[int]:
         """Partitions with customers scheduled on this worker."""
@@ -229,15 +217,7 @@ class PartitionedDecider:
 
     def state(self, customer_id: str, partition: int) -> CustomerState | None:
         """A customer's current state (from the cache, else the table)."""
-        state = self._cache.get(customer_id)
-        if state is None:
-            row = self.load(customer_id, partition)
-            if row is None:
-                return None
-            state = decode_row(row)
-            self._cache[customer_id] = state
-            self._applied[customer_id] = applied_offsets(row)
-        return state
+        return self.customers.get(customer_id, partition)
 
     # --- one record ---------------------------------------------------------------------------
     def _record(self, record: Inbound, batch: Batch, now: datetime | None) -> None:
@@ -256,11 +236,9 @@ class PartitionedDecider:
             return
         if self.clock == "event":
             self.agendas.move_clock(record.partition, event.occurred_at)
-        state = self.state(customer_id, record.partition)
-        applied = self._applied.get(customer_id)
-        if applied is None:
-            applied = self._applied[customer_id] = {}
-        elif record.offset <= applied.get(record.topic, -1):
+        state = self.customers.get(customer_id, record.partition)
+        applied = self.customers.applied(customer_id)
+        if record.offset <= applied.get(record.topic, -1):
             if _holds(state, event.occurred_at):
                 self.stats["redelivered"] += 1  # read again after a crash: the row holds it
                 return
@@ -309,9 +287,9 @@ class PartitionedDecider:
             prepared = self._ahead.take(customer_id, wake, now, token)
             if prepared is not None:
                 batch.extend(prepared.ready)
-                self._ahead.retire(self._cache.get(customer_id))  # freed when idle: ~30 us
+                self._ahead.retire(self.customers.cached(customer_id))  # freed when idle
                 self._store(partition, customer_id, prepared.state, prepared.after)
-            elif (state := self.state(customer_id, partition)) is not None:
+            elif (state := self.customers.get(customer_id, partition)) is not None:
                 self._keep(partition, customer_id, advance(state, now, self.context), batch)
             released += 1
             self.stats["released"] += 1
@@ -321,12 +299,8 @@ class PartitionedDecider:
     ) -> None:
         """Advance a copy of the customer's state to ``wake`` and keep the result, unless it
         could differ from the live release (see :mod:`streams.prepare`)."""
-        state = self._cache.get(customer_id)
-        if state is not None:
-            copy = copy_state(state)
-        elif (row := self.load(customer_id, partition)) is not None:
-            copy = decode_row(row)  # a fresh object already; the cache is left as it is
-        else:
+        copy = self.customers.copy_of(customer_id, partition)
+        if copy is None:
             return
         if copy.next_wake() != wake or (copy.last_event_at or EPOCH) > wake:
             self.stats["prepared_refused"] += 1  # not a state the agenda knows: let it be
@@ -366,17 +340,8 @@ class PartitionedDecider:
     ) -> None:
         """Keep ``state`` (``None``: erased) as the customer's, dirty, and schedule ``wake``,
         its next (``requeue``: for preparation also when the wake did not move)."""
-        self._dirty[customer_id] = partition
-        if state is None:
-            self._cache.pop(customer_id, None)
-            self._applied.pop(customer_id, None)
-            self.agendas.unschedule(customer_id)
-            self._erased.add(customer_id)
-            return
-        self._erased.discard(customer_id)
-        self._cache.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
-        self._cache[customer_id] = state
-        if wake is None:
+        self.customers.keep(partition, customer_id, state)
+        if state is None or wake is None:
             self.agendas.unschedule(customer_id)
         elif self.agendas.wakes.get(customer_id) != wake:
             self._schedule(partition, customer_id, wake)
@@ -393,27 +358,7 @@ class PartitionedDecider:
         refuse(record, reason, at, batch, self.stats)
 
     def _finish(self, batch: Batch, rows: bool) -> None:
-        excess = len(self._cache) - self.cache_size
-        # dicts keep insertion order: the least recently stored go first
-        leaving = list(islice(self._cache, excess)) if excess > 0 else []
-        if rows:
-            self._write(batch, list(self._dirty))
-        else:
-            self._write(batch, [c for c in leaving if c in self._dirty])
-            self._write(batch, sorted(c for c in self._erased if c in self._dirty))
-        self._erased.clear()
-        for customer_id in leaving:
-            del self._cache[customer_id]
-            self._applied.pop(customer_id, None)  # its row has them: written above, or before
-
-    def _write(self, batch: Batch, customers: list[str]) -> None:
-        """Move ``customers`` from dirty to ``batch.rows`` (``None``: erased, delete the row)."""
-        for customer_id in customers:
-            partition = self._dirty.pop(customer_id)
-            state = self._cache.get(customer_id)
-            applied = self._applied.get(customer_id)
-            row = None if state is None else encode_row(partition, state, applied)
-            batch.rows[customer_id] = (partition, row)
+        self.customers.finish(batch, rows)
 
 
 def _holds(state: CustomerState | None, occurred_at: datetime) -> bool:
