@@ -261,6 +261,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await delete_topics_with_prefix(args.bootstrap, prefix)
         shutil.rmtree(workdir, ignore_errors=True)
     lat = latencies(audit.rows, where, per, t0 + args.skip_s)
+    if args.raw:
+        _write_raw(Path(args.raw), audit.rows, where, per, t0)
     after = [(t, m) for t, m in rss if t >= args.warm_s]
     mems = [m for _, m in rss]
     return {
@@ -301,6 +303,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _write_raw(
+    path: Path,
+    rows: list[tuple[bytes, float, float, float]],
+    where: dict[bytes, int],
+    per: list[list[tuple[float, float, bytes]]],
+    t0: float,
+) -> None:
+    """The run's raw timings, for analysis beyond the summary: each decision (customer,
+    decided_at, receipt, broker stamp) and each partition's sent records (running max of
+    occurred_at, send time, customer); wall times relative to the first send."""
+    doc = {
+        "t0": t0,
+        "decisions": [(k.decode(), d, r - t0, s - t0) for k, d, r, s in rows],
+        "partition_of": {k.decode(): p for k, p in where.items()},
+        "sent": [[(at, now - t0, k.decode()) for at, now, k in p] for p in per],
+    }
+    path.write_bytes(orjson.dumps(doc))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="duewise decision latency and memory.")
     parser.add_argument("--rate", type=float, default=1000.0, help="events per second")
@@ -312,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-s", type=float, default=120.0, help="slope after this, s")
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--out", default="stream_latency.json", help="file in bench/results")
+    parser.add_argument("--raw", help="also write every decision's raw timings to this path")
     args = parser.parse_args(argv)
     doc = asyncio.run(run(args))
     lat, mem = doc["latency"], doc["rss_mb"]

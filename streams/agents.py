@@ -74,11 +74,17 @@ async def keep_running(run: Callable[[], Awaitable[None]], what: str) -> None:
 async def prepare_while_idle(runtime: Runtime) -> None:
     """Prepare releases ahead, a slice per turn of the lock, whenever wakes may have been
     scheduled. Between slices it lets everything waiting for the lock go first (the lock
-    serves waiters in order), so batches and releases wait for one slice at most."""
+    serves waiters in order), so batches and releases wait for one slice at most; and before
+    each it waits until every output handed to the producer is acknowledged, so that the
+    producer's own work (building, sending, reading acknowledgements: event-loop callbacks
+    too) never waits behind preparing."""
     while True:
         await runtime.upcoming.wait()
         runtime.upcoming.clear()
-        while await runtime.prepare_slice():
+        while True:
+            await runtime.sink.delivered()
+            if not await runtime.prepare_slice():
+                break
             await asyncio.sleep(0)
 
 

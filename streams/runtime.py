@@ -21,7 +21,7 @@ import faust
 from duewise.bootstrap import build_context, build_policy
 from duewise.settings import Settings
 from engine.valuation import ModelHandle
-from streams.app import build_app, build_table, input_topic, rows_producer
+from streams.app import build_app, build_table, input_topic, outputs_producer, rows_producer
 from streams.batch import PartitionedDecider
 from streams.flush import RowFlush
 from streams.metrics import Metrics
@@ -338,7 +338,14 @@ def build_runtime(settings: Settings) -> Runtime:
     topics = TopicNames.of(settings)
     models = ModelHandle()
     context = build_context(settings, build_policy(settings, models))
-    sink = Sink(app, table, topics.by_kind(), topics.changelog, rows_producer(settings))
+    sink = Sink(
+        app,
+        table,
+        topics.by_kind(),
+        topics.changelog,
+        outputs_producer(settings),
+        rows_producer(settings),
+    )
     decider = PartitionedDecider(
         context,
         sink.load,

@@ -54,6 +54,17 @@ async def test_a_failing_service_is_restarted(monkeypatch: pytest.MonkeyPatch) -
     assert len(runs) == 3
 
 
+class Delivery:
+    """A sink whose outputs are acknowledged when the test says so."""
+
+    def __init__(self) -> None:
+        self.acked = asyncio.Event()
+        self.acked.set()
+
+    async def delivered(self) -> None:
+        await self.acked.wait()
+
+
 class Preparing:
     """What :func:`agents.prepare_while_idle` uses of a runtime: a lock and slices of work."""
 
@@ -62,6 +73,7 @@ class Preparing:
         self.upcoming = asyncio.Event()
         self.left = slices
         self.done = 0
+        self.sink = Delivery()
 
     async def prepare_slice(self) -> int:
         async with self.lock:
@@ -88,6 +100,23 @@ async def test_preparing_lets_a_waiting_batch_take_the_lock_after_one_slice() ->
         await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert not runtime.upcoming.is_set()  # all done: it waits to be told of new wakes
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_preparing_waits_until_the_outputs_handed_over_are_acknowledged() -> None:
+    runtime = Preparing(slices=3)
+    runtime.sink.acked.clear()  # a burst's decisions are still on their way to the broker
+    task = asyncio.ensure_future(agents.prepare_while_idle(runtime))  # type: ignore[arg-type]
+    runtime.upcoming.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert runtime.done == 0
+    runtime.sink.acked.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert runtime.done == 3
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
