@@ -10,7 +10,7 @@ searched for. Releases go earliest wake first across partitions.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -48,17 +48,39 @@ class Agendas:
         self, until: Mapping[int, datetime] | None = None
     ) -> tuple[datetime, int, str] | None:
         """The earliest due ``(wake, partition, customer)`` across partitions, unscheduled."""
+        return next(self.due(until), None)
+
+    def due(
+        self, until: Mapping[int, datetime] | None = None
+    ) -> Iterator[tuple[datetime, int, str]]:
+        """Unschedule and yield the due ``(wake, partition, customer)``, earliest first across
+        partitions, until none is left; the caller may stop at any time (what was not yielded
+        stays scheduled) and may schedule between two (a released customer's next wake).
+
+        Why not :meth:`pop_due` in a loop: that looks at every partition's head for each
+        customer; this keeps the due heads in a small heap of their own and looks again only at
+        the partition a customer was taken from (the only one a release reschedules in), a
+        third of the cost of a prepared release in a 06:00 burst.
+        """
         heads = [
             (wake, partition)
             for partition, heap in self._heaps.items()
             if (wake := self._due_head(partition, heap, until)) is not None
         ]
-        if not heads:
-            return None
-        _, partition = min(heads)
-        wake, customer_id = heapq.heappop(self._heaps[partition])
-        self.wakes.pop(customer_id, None)
-        return wake, partition, customer_id
+        heapq.heapify(heads)
+        while heads:
+            partition = heads[0][1]
+            heap = self._heaps[partition]
+            wake = self._due_head(partition, heap, until)  # changed since, if scheduled in
+            if wake is None:
+                heapq.heappop(heads)
+                continue
+            if wake != heads[0][0]:
+                heapq.heapreplace(heads, (wake, partition))
+                continue
+            wake, customer_id = heapq.heappop(heap)
+            del self.wakes[customer_id]
+            yield wake, partition, customer_id
 
     def earliest(self, partition: int) -> datetime | None:
         """The partition's earliest live wake, due or not (stale entries are dropped)."""

@@ -273,26 +273,29 @@ class PartitionedDecider:
     ) -> None:
         """Advance due customers (by ``until`` too), earliest wake first across partitions, up
         to ``limit`` (and ``budget`` seconds), with their prepared results where those hold."""
+        if limit == 0:
+            return
         released = 0
         token = model_token(self.context.policy)
         deadline = None if budget is None else time.perf_counter() + budget
-        while limit is None or released < limit:
-            if deadline is not None and released and time.perf_counter() >= deadline:
-                return
-            due = self.agendas.pop_due(until)
-            if due is None:
-                return
-            wake, partition, customer_id = due
-            now = self.agendas.clocks[partition]
-            prepared = self._ahead.take(customer_id, wake, now, token)
-            if prepared is not None:
-                batch.extend(prepared.ready)
-                self._ahead.retire(self.customers.cached(customer_id))  # freed when idle
-                self._store(partition, customer_id, prepared.state, prepared.after)
-            elif (state := self.customers.get(customer_id, partition)) is not None:
-                self._keep(partition, customer_id, advance(state, now, self.context), batch)
-            released += 1
-            self.stats["released"] += 1
+        clocks, ahead, customers = self.agendas.clocks, self._ahead, self.customers
+        try:
+            for wake, partition, customer_id in self.agendas.due(until):
+                now = clocks[partition]
+                prepared = ahead.take(customer_id, wake, now, token)
+                if prepared is not None:
+                    batch.extend(prepared.ready)
+                    ahead.retire(customers.cached(customer_id))  # freed when idle
+                    self._store(partition, customer_id, prepared.state, prepared.after)
+                elif (state := customers.get(customer_id, partition)) is not None:
+                    self._keep(partition, customer_id, advance(state, now, self.context), batch)
+                released += 1
+                if released == limit:
+                    return
+                if deadline is not None and time.perf_counter() >= deadline:
+                    return
+        finally:
+            self.stats["released"] += released
 
     def _prepare_one(
         self, wake: datetime, partition: int, customer_id: str, token: ModelToken
