@@ -66,7 +66,7 @@ class PartitionedDecider:
         cache_size: int = 200_000,
         release_inline: bool = True,
         prepare_ahead: int = 0,
-        prepare_horizon: timedelta = timedelta(hours=120),
+        prepare_horizon: timedelta = timedelta(hours=240),
     ) -> None:
         if clock not in ("wall", "event"):
             raise ValueError(f"clock must be 'wall' or 'event', not {clock!r}")
