@@ -48,7 +48,7 @@ from streams.customers import Customers
 from streams.emit import emit, refuse
 from streams.prepare import Ahead, ModelToken, Prepared, model_token
 from streams.records import CLOCK, Batch, Inbound
-from streams.rows import encode_row, read_header
+from streams.rows import read_header
 
 
 class PartitionedDecider:
@@ -285,9 +285,8 @@ class PartitionedDecider:
                 prepared = ahead.take(customer_id, wake, now, token)
                 if prepared is not None:
                     batch.extend(prepared.ready)
-                    replaced = customers.keep_row(partition, customer_id, prepared.row)
-                    ahead.retire(replaced)  # freed when idle
-                    self._reschedule(partition, customer_id, prepared.after)
+                    ahead.retire(customers.cached(customer_id))  # freed when idle
+                    self._store(partition, customer_id, prepared.state, prepared.after)
                 elif (state := customers.get(customer_id, partition)) is not None:
                     self._keep(partition, customer_id, advance(state, now, self.context), batch)
                 released += 1
@@ -303,10 +302,9 @@ class PartitionedDecider:
     ) -> None:
         """Advance a copy of the customer's state to ``wake`` and keep the result, unless it
         could differ from the live release (see :mod:`streams.prepare`)."""
-        copied = self.customers.copy_of(customer_id, partition)
-        if copied is None:
+        copy = self.customers.copy_of(customer_id, partition)
+        if copy is None:
             return
-        copy, applied = copied
         if copy.next_wake() != wake or (copy.last_event_at or EPOCH) > wake:
             self.stats["prepared_refused"] += 1  # not a state the agenda knows: let it be
             return
@@ -317,8 +315,7 @@ class PartitionedDecider:
         ready = Batch()
         emit(result, customer_id.encode(), ready, self.stats, wake)
         after = result.state.next_wake()
-        row = encode_row(partition, result.state, applied)  # the copy is freed on return
-        prepared = Prepared(wake, partition, row, after, token, ready)
+        prepared = Prepared(wake, partition, result.state, after, token, ready)
         self._ahead.keep(customer_id, prepared)
 
     def _keep(
@@ -347,13 +344,7 @@ class PartitionedDecider:
         """Keep ``state`` (``None``: erased) as the customer's, dirty, and schedule ``wake``,
         its next (``requeue``: for preparation also when the wake did not move)."""
         self.customers.keep(partition, customer_id, state)
-        self._reschedule(partition, customer_id, None if state is None else wake, requeue)
-
-    def _reschedule(
-        self, partition: int, customer_id: str, wake: datetime | None, requeue: bool = False
-    ) -> None:
-        """Schedule the customer's next ``wake`` (``None``: none)."""
-        if wake is None:
+        if state is None or wake is None:
             self.agendas.unschedule(customer_id)
         elif self.agendas.wakes.get(customer_id) != wake:
             self._schedule(partition, customer_id, wake)

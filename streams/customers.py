@@ -1,12 +1,6 @@
 """The decider's customers in memory: decoded states of the recently seen ones, which of them
 changed since their row was last written, and the input offsets each one's state holds.
 
-A customer released from a prepared result (:mod:`streams.prepare`) is held as the row its
-preparation encoded, not as a state: decoded only if it is needed again (an event), and written
-as it is. Why: a prepared state is a copy of thousands of objects, and holding thousands of
-them for seconds made every young-generation collection walk them (34 s of collections over a
-10-minute run, pauses up to 718 ms); encoded, a preparation leaves nothing behind but bytes.
-
 Why a bounded cache in front of the table. Decoding a row costs about as much as applying an
 event (~60 us for a year of history), and most events belong to customers seen moments before;
 the table (RocksDB in production) holds every customer. The cache evicts the least recently
@@ -36,9 +30,7 @@ class Customers:
     def __init__(self, load: Callable[[str, int], bytes | None], size: int) -> None:
         self.load = load
         self.size = size
-        self._states: dict[str, CustomerState | bytes] = {}
-        """Decoded states, or the encoded row of a customer released from a prepared result
-        (decoded when needed), least recently stored first."""
+        self._states: dict[str, CustomerState] = {}
         self._dirty: dict[str, int] = {}
         """Customers changed since their row was written, oldest change first -> partition."""
         self._erased: set[str] = set()
@@ -50,34 +42,27 @@ class Customers:
 
     def get(self, customer_id: str, partition: int) -> CustomerState | None:
         """A customer's current state (from the cache, else the table, then cached)."""
-        held = self._states.get(customer_id)
-        if isinstance(held, CustomerState):
-            return held
-        row = self.load(customer_id, partition) if held is None else held
-        if row is None:
-            return None
-        state = decode_row(row)
-        self._states[customer_id] = state  # a held row keeps its place in the eviction order
-        self._applied[customer_id] = applied_offsets(row)
+        state = self._states.get(customer_id)
+        if state is None:
+            row = self.load(customer_id, partition)
+            if row is None:
+                return None
+            state = decode_row(row)
+            self._states[customer_id] = state
+            self._applied[customer_id] = applied_offsets(row)
         return state
 
     def cached(self, customer_id: str) -> CustomerState | None:
-        """The customer's state if it is cached decoded (the table is not read)."""
-        held = self._states.get(customer_id)
-        return held if isinstance(held, CustomerState) else None
+        """The customer's state if it is cached (the table is not read)."""
+        return self._states.get(customer_id)
 
-    def copy_of(
-        self, customer_id: str, partition: int
-    ) -> tuple[CustomerState, dict[str, int]] | None:
-        """An independent copy of the customer's state and the offsets it holds, leaving the
-        cache as it is."""
-        held = self._states.get(customer_id)
-        if isinstance(held, CustomerState):
-            return copy_state(held), dict(self._applied.get(customer_id, {}))
-        row = self.load(customer_id, partition) if held is None else held
-        if row is None:
-            return None
-        return decode_row(row), applied_offsets(row)  # a fresh object already
+    def copy_of(self, customer_id: str, partition: int) -> CustomerState | None:
+        """An independent copy of the customer's state, leaving the cache as it is."""
+        state = self._states.get(customer_id)
+        if state is not None:
+            return copy_state(state)
+        row = self.load(customer_id, partition)
+        return None if row is None else decode_row(row)  # a fresh object already
 
     def applied(self, customer_id: str) -> dict[str, int]:
         """The offsets the customer's state holds, per input topic (to update in place); read
@@ -98,16 +83,6 @@ class Customers:
         self._erased.discard(customer_id)
         self._states.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
         self._states[customer_id] = state
-
-    def keep_row(self, partition: int, customer_id: str, row: bytes) -> CustomerState | None:
-        """Make the encoded ``row`` the customer's (a prepared release), dirty until written;
-        return the state it replaces, if one was decoded (to free when idle)."""
-        self._dirty[customer_id] = partition
-        self._erased.discard(customer_id)
-        old = self._states.pop(customer_id, None)  # re-inserted last, as keep does
-        self._states[customer_id] = row
-        self._applied.pop(customer_id, None)  # the row holds them
-        return old if isinstance(old, CustomerState) else None
 
     @property
     def dirty(self) -> int:
@@ -152,9 +127,7 @@ class Customers:
         """Move ``customers`` from dirty to ``batch.rows`` (``None``: erased, delete the row)."""
         for customer_id in customers:
             partition = self._dirty.pop(customer_id)
-            held = self._states.get(customer_id)
-            if held is None or isinstance(held, bytes):
-                row = held  # erased, or released from a prepared result: encoded already
-            else:
-                row = encode_row(partition, held, self._applied.get(customer_id))
+            state = self._states.get(customer_id)
+            applied = self._applied.get(customer_id)
+            row = None if state is None else encode_row(partition, state, applied)
             batch.rows[customer_id] = (partition, row)

@@ -5,10 +5,9 @@ due at one instant, and each costs a few tenths of a millisecond to advance and 
 last of a burst is sent some 300 ms after the record that moved the clock. The worker is idle
 most of the time before that instant. So :meth:`streams.batch.PartitionedDecider.prepare`
 advances a *copy* of the state of the customers whose wakes come next, to their wake, and
-keeps the result here: the new state encoded as its row, the encoded output records and the
-decisions. When the partition's clock really reaches the wake, releasing the customer is
-holding the row as the customer's (decoded only if an event needs it, written as it is:
-:mod:`streams.customers`) and appending the ready records.
+keeps the result here: the new state, the encoded output records and the decisions. When the
+partition's clock really reaches the wake, releasing the customer is swapping the state in and
+appending the ready records.
 
 When a prepared result is the live one. Preparing customer C with wake W is
 ``advance(copy, W)``; the live release is ``advance(state, R)`` with R, the partition's clock,
@@ -39,10 +38,9 @@ When. Only while every output handed to the producer is acknowledged
 (:meth:`streams.sink.Sink.delivered`): a slice of preparing holds the event loop for a few
 milliseconds, and the producer needs it to send a burst's decisions.
 
-Memory. At most ``limit`` results are kept (``Settings.prepare_ahead``); each holds an encoded
-row and its records and decisions: MEMORY_PER per prepared customer after a simulated year
-(``bench/prepare_cost.py``; a decoded state was about 48 KB, and thousands of objects for the
-garbage collector to walk). States replaced at release are held until the next idle time
+Memory. At most ``limit`` results are kept (``Settings.prepare_ahead``); each holds a decoded
+state and its records and decisions: about 48 KB per prepared customer after a simulated year
+(``bench/prepare_cost.py``). States replaced at release are held until the next idle time
 (:meth:`Ahead.retire`), so that takes no more. The heap of upcoming wakes holds one small
 tuple per scheduled wake, like the partitions' agendas.
 
@@ -107,9 +105,7 @@ class Prepared:
 
     wake: datetime
     partition: int
-    row: bytes
-    """The new state, encoded as its row (``streams.rows``): a decoded copy would be thousands
-    of objects for the garbage collector to walk until the release."""
+    state: CustomerState
     after: datetime | None
     """The prepared state's next wake: the result holds at any clock before it."""
     token: ModelToken
@@ -145,16 +141,16 @@ class Ahead:
         self._upcoming: list[tuple[datetime, int, str]] = []
         self._latest: tuple[datetime, str] | None = None
         """The latest wake prepared, if known (recomputed when it leaves)."""
-        self._retired: list[CustomerState] = []
-        """States replaced by prepared ones, freed a few at a time by :meth:`next` (idle
-        time): a year of history is thousands of objects, and freeing them took most of a
-        release. (A dropped result is freed at once: it holds bytes and its records, ~3 us;
-        it held a decoded state, ~26 us, before results were kept encoded.)"""
+        self._retired: list[CustomerState | Prepared] = []
+        """States replaced by prepared ones, and results an event dropped, freed a few at a
+        time by :meth:`next` (idle time): a year of history is thousands of objects, and
+        freeing them took most of a release (and ~26 us of an event dropping one: a billing
+        run's invoices drop hundreds at once)."""
 
     def retire(self, state: CustomerState | None) -> None:
         """Hold a replaced state until idle time. They stay about ``limit`` at most: a
-        result is prepared (one call of :meth:`next`) for every state retired, and each call
-        frees :data:`FREED_PER_CALL`."""
+        result is prepared (one call of :meth:`next`) for every state retired or result
+        dropped, and each call frees :data:`FREED_PER_CALL`."""
         if state is not None:
             self._retired.append(state)
 
@@ -171,6 +167,7 @@ class Ahead:
         self.stats["prepared_dropped"] += 1
         if self._latest == (prepared.wake, customer_id):
             self._latest = None
+        self._retired.append(prepared)  # freed when idle: ~26 us each, in an event's batch
         return True
 
     def take(
