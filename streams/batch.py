@@ -286,7 +286,14 @@ class PartitionedDecider:
                 if prepared is not None:
                     batch.extend(prepared.ready)
                     ahead.retire(customers.cached(customer_id))  # freed when idle
-                    self._store(partition, customer_id, prepared.state, prepared.after)
+                    self._store(
+                        partition,
+                        customer_id,
+                        prepared.state,
+                        prepared.after,
+                        False,
+                        prepared.applied,
+                    )
                 elif (state := customers.get(customer_id, partition)) is not None:
                     self._keep(partition, customer_id, advance(state, now, self.context), batch)
                 released += 1
@@ -302,9 +309,10 @@ class PartitionedDecider:
     ) -> None:
         """Advance a copy of the customer's state to ``wake`` and keep the result, unless it
         could differ from the live release (see :mod:`streams.prepare`)."""
-        copy = self.customers.copy_of(customer_id, partition)
-        if copy is None:
+        copied = self.customers.copy_of(customer_id, partition)
+        if copied is None:
             return
+        copy, applied = copied
         if copy.next_wake() != wake or (copy.last_event_at or EPOCH) > wake:
             self.stats["prepared_refused"] += 1  # not a state the agenda knows: let it be
             return
@@ -315,7 +323,7 @@ class PartitionedDecider:
         ready = Batch()
         emit(result, customer_id.encode(), ready, self.stats, wake)
         after = result.state.next_wake()
-        prepared = Prepared(wake, partition, result.state, after, token, ready)
+        prepared = Prepared(wake, partition, result.state, applied, after, token, ready)
         self._ahead.keep(customer_id, prepared)
 
     def _keep(
@@ -340,10 +348,12 @@ class PartitionedDecider:
         state: CustomerState | None,
         wake: datetime | None,
         requeue: bool = False,
+        applied: dict[str, int] | None = None,
     ) -> None:
         """Keep ``state`` (``None``: erased) as the customer's, dirty, and schedule ``wake``,
-        its next (``requeue``: for preparation also when the wake did not move)."""
-        self.customers.keep(partition, customer_id, state)
+        its next (``requeue``: for preparation also when the wake did not move; ``applied``:
+        the input offsets it holds, if not the cached ones)."""
+        self.customers.keep(partition, customer_id, state, applied)
         if state is None or wake is None:
             self.agendas.unschedule(customer_id)
         elif self.agendas.wakes.get(customer_id) != wake:

@@ -56,13 +56,18 @@ class Customers:
         """The customer's state if it is cached (the table is not read)."""
         return self._states.get(customer_id)
 
-    def copy_of(self, customer_id: str, partition: int) -> CustomerState | None:
-        """An independent copy of the customer's state, leaving the cache as it is."""
+    def copy_of(
+        self, customer_id: str, partition: int
+    ) -> tuple[CustomerState, dict[str, int]] | None:
+        """An independent copy of the customer's state and of the input offsets it holds,
+        leaving the cache as it is."""
         state = self._states.get(customer_id)
         if state is not None:
-            return copy_state(state)
+            return copy_state(state), dict(self._applied.get(customer_id, {}))
         row = self.load(customer_id, partition)
-        return None if row is None else decode_row(row)  # a fresh object already
+        if row is None:
+            return None
+        return decode_row(row), applied_offsets(row)  # a fresh object already
 
     def applied(self, customer_id: str) -> dict[str, int]:
         """The offsets the customer's state holds, per input topic (to update in place); read
@@ -72,9 +77,19 @@ class Customers:
             applied = self._applied[customer_id] = {}
         return applied
 
-    def keep(self, partition: int, customer_id: str, state: CustomerState | None) -> None:
-        """Make ``state`` (``None``: erased) the customer's, dirty until its row is written."""
+    def keep(
+        self,
+        partition: int,
+        customer_id: str,
+        state: CustomerState | None,
+        applied: dict[str, int] | None = None,
+    ) -> None:
+        """Make ``state`` (``None``: erased) the customer's, dirty until its row is written;
+        ``applied``: the input offsets it holds, when they are not those cached (a prepared
+        state swapped in after the customer left the cache: its row would lose them)."""
         self._dirty[customer_id] = partition
+        if applied is not None and state is not None:
+            self._applied[customer_id] = applied
         if state is None:
             self._states.pop(customer_id, None)
             self._applied.pop(customer_id, None)

@@ -106,6 +106,10 @@ class Prepared:
     wake: datetime
     partition: int
     state: CustomerState
+    applied: dict[str, int]
+    """The input offsets the state holds, per topic (``streams.rows``): the customer may have
+    left the cache by its release, and its row must keep them. An event in between would drop
+    the result, so they are still the customer's at release."""
     after: datetime | None
     """The prepared state's next wake: the result holds at any clock before it."""
     token: ModelToken

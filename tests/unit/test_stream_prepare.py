@@ -63,6 +63,7 @@ def test_most_releases_are_served_from_prepared_results(
     plain = Worker(settings, cache_size=7, inline=False)
     idle_between_records(plain, list(records(sim_log)))
     assert by_key(worker.sent) == by_key(plain.sent)
+    assert worker.table == plain.table  # rows of customers released prepared: the same bytes
     stats = worker.decider.stats
     if ahead >= 2000:
         assert stats["prepared_used"] >= 0.8 * stats["released"] > 0, stats
@@ -289,7 +290,7 @@ def test_only_wakes_within_the_horizon_of_the_next_release_are_prepared() -> Non
 def test_a_dropped_result_is_freed_in_idle_time_not_in_the_events_batch() -> None:
     ahead = Ahead(10, Counter())
     wake = datetime(2026, 3, 2, 6, tzinfo=UTC)
-    prepared = Prepared(wake, 0, cast(Any, object()), None, None, Batch())
+    prepared = Prepared(wake, 0, cast(Any, object()), {}, None, None, Batch())
     ahead.keep("c1", prepared)
     assert ahead.drop("c1") and "c1" not in ahead.ready
     assert ahead._retired == [prepared]  # held: freeing a year of history takes ~26 us
