@@ -79,32 +79,23 @@ def rows_producer(settings: Settings) -> Callable[[], AIOKafkaProducer]:
     acks from all replicas, big batches (a produce request carries one batch per partition;
     with the default 16 KB a flush of ~1,500 rows of ~5 KB took over a hundred round trips,
     ~450 ms), a short linger (a slice of rows is awaited at once), its own connection."""
-
-    def make() -> AIOKafkaProducer:
-        return AIOKafkaProducer(
-            **client_options(settings),
-            client_id=f"{settings.app_id}-rows",
-            acks="all",
-            linger_ms=1,
-            compression_type=COMPRESSION,
-            max_batch_size=ROW_BATCH_BYTES,
-            max_request_size=4 * ROW_BATCH_BYTES,
-        )
-
-    return make
+    return _own_producer(settings, "rows")
 
 
 def outputs_producer(settings: Settings) -> Callable[[], AIOKafkaProducer]:
     """The factory of the producer output records go through, as record batches (see
-    :mod:`streams.outputs`): acks from all replicas, the rows' codec and batch size, its own
-    connection (its requests never wait behind a flush's rows). The linger applies to nothing
-    here (a closed batch is sent at once); before batches, 1 ms instead of 5 brought a burst's
+    :mod:`streams.outputs`): the rows' durability, codec and batch size on a connection of its
+    own (its requests never wait behind a flush's rows). The linger applies to nothing here (a
+    closed batch is sent at once); before batches, 1 ms instead of 5 brought a burst's
     decisions to the broker in 10.5 ms instead of 24 (p50)."""
+    return _own_producer(settings, "outputs")
 
+
+def _own_producer(settings: Settings, role: str) -> Callable[[], AIOKafkaProducer]:
     def make() -> AIOKafkaProducer:
         return AIOKafkaProducer(
             **client_options(settings),
-            client_id=f"{settings.app_id}-outputs",
+            client_id=f"{settings.app_id}-{role}",
             acks="all",
             linger_ms=1,
             compression_type=COMPRESSION,
