@@ -286,14 +286,8 @@ class PartitionedDecider:
                 if prepared is not None:
                     batch.extend(prepared.ready)
                     ahead.retire(customers.cached(customer_id))  # freed when idle
-                    self._store(
-                        partition,
-                        customer_id,
-                        prepared.state,
-                        prepared.after,
-                        False,
-                        prepared.applied,
-                    )
+                    state, after = prepared.state, prepared.after
+                    self._store(partition, customer_id, state, after, applied=prepared.applied)
                 elif (state := customers.get(customer_id, partition)) is not None:
                     self._keep(partition, customer_id, advance(state, now, self.context), batch)
                 released += 1
