@@ -138,7 +138,8 @@ def register(runtime: Runtime, inputs: Any) -> None:
     if settings.learner:
 
         async def learn() -> None:
-            await keep_running(lambda: LearnerService(settings).run(), "the learner")
+            every = settings.learner_publish_every
+            await keep_running(lambda: LearnerService(settings, every).run(), "the learner")
 
         app.task(learn)
     if settings.policy == "learned":

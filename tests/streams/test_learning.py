@@ -8,6 +8,8 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from duewise.learning import Learner
 from models import load_snapshot
 from schemas.codec import decode_decision, decode_outcome
@@ -18,9 +20,13 @@ from tests.streams.logs import simulated_log
 
 
 async def test_learner_learns_every_outcome_once_across_a_crash_and_workers_swap_models(
-    deploy: Deploy, tmp_path: Path
+    deploy: Deploy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = simulated_log(tmp_path, customers=400, months=4, seed=2, policy="ladder")
+    # A snapshot every 20 outcomes: the worker decides this log in a second or two, and with
+    # the default 200 it could finish before a second snapshot reached it (seen once in CI
+    # after the worker got faster), leaving nothing to show that decisions move on.
+    monkeypatch.setenv("DUEWISE_LEARNER_PUBLISH_EVERY", "20")
     d = deploy(policy="learned", seed=2, learner=True)
     try:
         await d.produce(log)
