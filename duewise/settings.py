@@ -105,10 +105,6 @@ class Settings(BaseSettings):
     web_port: int = 6066
     learner: bool = True
     """Run the learner agent (outcomes in, model snapshots out) in this worker's group."""
-    learner_publish_every: int = 200
-    """Outcomes the learner learns between two published snapshots (it also publishes after
-    10 s with something unpublished). Fewer: decisions follow the data sooner, and the models
-    topic gets more (compacted) records."""
     model_signing_key: SecretStr | None = None
     """When set, the learner signs its snapshots (HMAC-SHA256) and workers refuse others."""
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"

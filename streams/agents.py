@@ -138,8 +138,7 @@ def register(runtime: Runtime, inputs: Any) -> None:
     if settings.learner:
 
         async def learn() -> None:
-            every = settings.learner_publish_every
-            await keep_running(lambda: LearnerService(settings, every).run(), "the learner")
+            await keep_running(lambda: LearnerService(settings).run(), "the learner")
 
         app.task(learn)
     if settings.policy == "learned":

@@ -88,8 +88,6 @@ class Customers:
         ``applied``: the input offsets it holds, when they are not those cached (a prepared
         state swapped in after the customer left the cache: its row would lose them)."""
         self._dirty[customer_id] = partition
-        if applied is not None and state is not None:
-            self._applied[customer_id] = applied
         if state is None:
             self._states.pop(customer_id, None)
             self._applied.pop(customer_id, None)
@@ -98,6 +96,8 @@ class Customers:
         self._erased.discard(customer_id)
         self._states.pop(customer_id, None)  # re-inserted last: the cache evicts in LRU order
         self._states[customer_id] = state
+        if applied is not None:
+            self._applied[customer_id] = applied
 
     @property
     def dirty(self) -> int:

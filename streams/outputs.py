@@ -53,8 +53,10 @@ class BatchSender:
         producer = await self._started()
         builders: dict[tuple[str, int], Any] = {}
         futures: list[Any] = []
+        counts = self._partitions
         for topic, key, value in records:
-            where = (topic, await self._partition(producer, topic, key))
+            count = counts.get(topic) or await self._count(producer, topic)
+            where = (topic, self._partition(key, count))
             builder = builders.get(where)
             if builder is None:
                 builder = builders[where] = producer.create_batch()
@@ -83,10 +85,12 @@ class BatchSender:
             self._producer = made
         return self._producer
 
-    async def _partition(self, producer: Any, topic: str, key: bytes) -> int:
-        count = self._partitions.get(topic)
-        if count is None:
-            count = self._partitions[topic] = len(await producer.partitions_for(topic))
+    async def _count(self, producer: Any, topic: str) -> int:
+        """The topic's partition count, asked once (keyed topics never change it)."""
+        count = self._partitions[topic] = len(await producer.partitions_for(topic))
+        return count
+
+    def _partition(self, key: bytes, count: int) -> int:
         memo = self._memo
         partition = memo.get((key, count))
         if partition is None:

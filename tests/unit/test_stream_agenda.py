@@ -49,15 +49,6 @@ def test_due_customers_come_earliest_first_across_partitions_each_once() -> None
         assert set(a.wakes) == left  # the not-due stay scheduled, the released do not
 
 
-def test_pop_due_gives_the_same_order() -> None:
-    a, live = agendas(3)
-    want = expected(a, live, None)
-    popped = []
-    while (due := a.pop_due()) is not None:
-        popped.append(due)
-    assert popped == want
-
-
 def test_a_release_may_stop_midway_and_reschedule_in_between() -> None:
     a, live = agendas(5)
     want = expected(a, live, None)
