@@ -12,6 +12,13 @@ the many records sharing the time); the audit is
 partitioned by customer like the input, so the decision's partition is its customer's. A second
 figure uses the audit's broker stamp (``LogAppendTime``) instead of consumer receipt.
 
+**The measurer holds still.** Producer and audit consumer share this process, and its
+cyclic garbage collector, left on, walked the run's sent-record list (60,000 entries and their
+futures per minute) in 40-135 ms pauses: a decision on the broker waited that long to be
+received (seen as receipt minus broker stamp up to 128 ms while the worker's own pauses were
+elsewhere). The collector is off while the benchmark runs (its objects hold no cycles that
+matter for a run of minutes); the worker keeps its own.
+
 Why not ``wall`` mode: with the wall clock, decisions fall due days after the events that
 schedule them, so almost no record "makes" a decision and there is nothing honest to time;
 and a log from another year would make everything due at once. Event mode at 1,000 events/s
@@ -33,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import gc
 import os
 import shutil
 import tempfile
@@ -215,21 +223,30 @@ def _summary(values: list[float]) -> dict[str, float | None]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Start the worker, send at the rate, sample RSS, measure; delete everything after."""
+    """Start the worker(s), send at the rate, sample RSS, measure; delete everything after."""
     log = args.log or ensure_log(LOG, months=60)
     count = int(args.rate * args.seconds)
     loaded = load_log(log, count)
     messages = [(k, v, event_time(v).timestamp()) for k, v in loaded]
     prefix = new_run_prefix() + ".lat"
     workdir = Path(tempfile.mkdtemp(prefix="duewise-latency-"))
-    port = free_port()
-    env = worker_env(args.bootstrap, prefix, workdir / "state", "event", port)
+    ports = [free_port() for _ in range(args.workers)]
+    envs = [
+        worker_env(args.bootstrap, prefix, workdir / f"state{n}", "event", port)
+        for n, port in enumerate(ports)
+    ]
     rss: list[tuple[float, float]] = []
-    proc = None
+    procs: list[Any] = []
     try:
-        await prepare_topics(env)
-        proc = start_worker(env, workdir / "worker.log")
-        ready_s = await wait_healthy(port, proc)
+        await prepare_topics(envs[0])
+        started = time.monotonic()
+        for n, env in enumerate(envs):
+            procs.append(start_worker(env, workdir / f"worker{n}.log"))
+        for port, proc in zip(ports, procs, strict=True):
+            await wait_healthy(port, proc)
+        if len(procs) > 1:
+            await wait_split(ports)
+        ready_s = time.monotonic() - started
         audit, stop = Audit(args.bootstrap, f"{prefix}.audit"), asyncio.Event()
         consumer = asyncio.create_task(audit.run(stop))
         await asyncio.sleep(2)  # consumer positioned
@@ -237,27 +254,29 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
         async def sample() -> None:
             while not stop.is_set():
-                mb = rss_mb(proc.pid)
-                if mb is not None:
-                    rss.append((time.time() - t0, mb))
+                mbs = [rss_mb(proc.pid) for proc in procs]
+                if None not in mbs:
+                    rss.append((time.time() - t0, sum(m for m in mbs if m is not None)))
                 await asyncio.sleep(args.rss_every)
 
         sampler = asyncio.create_task(sample())
         where, per = await send_paced(args.bootstrap, f"{prefix}.events", messages, args.rate)
         send_s = time.time() - t0
-        metrics: bytes | None = None
-        drain_until = time.time() + args.drain_s  # until the worker's lag is 0, then 3 s quiet
+        pages: list[bytes | None] = []
+        drain_until = time.time() + args.drain_s  # until the workers' lag is 0, then 3 s quiet
         while time.time() < drain_until:
-            metrics = await asyncio.to_thread(http_get, port, "/metrics/")
+            pages = [await asyncio.to_thread(http_get, port, "/metrics/") for port in ports]
             quiet = time.time() - max(audit.last_receipt, t0 + send_s) >= 3
-            if quiet and lag_of(metrics) == 0:
+            if quiet and all(lag_of(page) == 0 for page in pages):
                 break
             await asyncio.sleep(1)
-        lag_left = lag_of(metrics)
+        lags = [lag_of(page) for page in pages]
+        lag_left = None if None in lags else sum(lag for lag in lags if lag is not None)
+        metrics = b"".join(page or b"" for page in pages)
         stop.set()
         await asyncio.gather(consumer, sampler)
     finally:
-        killed = stop_worker(proc) if proc is not None else False
+        killed = any([stop_worker(proc) for proc in procs])
         await delete_topics_with_prefix(args.bootstrap, prefix)
         shutil.rmtree(workdir, ignore_errors=True)
     lat = latencies(audit.rows, where, per, t0 + args.skip_s)
@@ -269,6 +288,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "log": log.name,
         "rate": args.rate,
+        "workers": args.workers,
         "events": len(messages),
         "send_s": round(send_s, 1),
         "achieved_rate": round(len(messages) / send_s),
@@ -303,6 +323,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def wait_split(ports: list[int], timeout: float = 120) -> None:
+    """Until every worker reports lag for some input partitions and all of them are owned:
+    the group has settled, so no rebalance falls into the measured run."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        owned = [_owned(await asyncio.to_thread(http_get, port, "/metrics/")) for port in ports]
+        if all(owned) and sum(owned) == PARTITIONS:
+            return
+        await asyncio.sleep(1)
+    raise TimeoutError("the workers did not split the partitions")
+
+
+def _owned(metrics: bytes | None) -> int:
+    """Input partitions a worker reports lag for (the events topic's)."""
+    if metrics is None:
+        return 0
+    rows = metrics.decode().splitlines()
+    return sum(1 for r in rows if r.startswith("duewise_consumer_lag{") and '.events",' in r)
+
+
 def _write_raw(
     path: Path,
     rows: list[tuple[bytes, float, float, float]],
@@ -334,8 +374,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--out", default="stream_latency.json", help="file in bench/results")
     parser.add_argument("--raw", help="also write every decision's raw timings to this path")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes sharing the partitions"
+    )
     args = parser.parse_args(argv)
-    doc = asyncio.run(run(args))
+    gc.collect()
+    gc.freeze()
+    gc.disable()  # the measurer's own pauses are not the worker's latency (module docstring)
+    try:
+        doc = asyncio.run(run(args))
+    finally:
+        gc.enable()
     lat, mem = doc["latency"], doc["rss_mb"]
     event, clock = lat["made_by_their_event_ms"], lat["released_by_the_clock_ms"]
     print(
