@@ -186,12 +186,18 @@ class Runtime:
     async def prepare_slice(self) -> int:
         """Prepare the releases of up to :data:`PREPARE_SLICE` customers whose wakes come next
         (see :meth:`PartitionedDecider.prepare`); 0: nothing to do now. Never while some are
-        due or a row flush is under way: the background task goes first, and is woken for
-        them (a later batch or tick wakes the preparing again)."""
+        due: releasing them goes first, and the background task is woken for them (a later
+        batch, tick or release wakes the preparing again).
+
+        A row flush under way does not stop it: its slices and these take turns. Preparing
+        changes no live state (it advances copies), and a flush takes 0.2-0.6 s of turns every
+        ``row_flush_seconds``: when preparing waited for it, a 06:00 run arriving meanwhile
+        found the customers an event had just changed unprepared (measured: a quarter of
+        every 2.3 s without a preparation, and bursts of 60-170 customers released live)."""
         async with self._turn("prepare"):
             if self.app.should_stop:
                 return 0
-            if self._flush is not None or self.decider.has_due():
+            if self.decider.has_due():
                 self.work.set()
                 return 0
             return self.decider.prepare(PREPARE_SLICE)

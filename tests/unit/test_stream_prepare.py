@@ -25,6 +25,7 @@ from engine.valuation import ModelHandle
 from schemas.codec import decode_decision, encode
 from schemas.events import EventBase
 from streams.agenda import Agendas
+from streams.flush import RowFlush
 from streams.prepare import Ahead, Prepared
 from streams.records import CLOCK, Batch, Inbound, Outbound
 from streams.runtime import Runtime
@@ -234,6 +235,9 @@ class Sink:
     async def flush(self, batch: Batch) -> None:
         self.sent.extend(batch.outputs)
 
+    async def wait_outputs(self) -> None:
+        pass
+
 
 async def test_the_runtime_prepares_in_slices_and_never_while_customers_are_due() -> None:
     worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=100)
@@ -297,3 +301,20 @@ def test_a_dropped_result_is_freed_in_idle_time_not_in_the_events_batch() -> Non
     assert ahead.next(Agendas()) is None  # idle time: nothing to prepare, the held go
     assert ahead._retired == []
     assert not ahead.drop("c1")  # nothing left to drop
+
+
+async def test_the_runtime_prepares_while_a_row_flush_is_under_way() -> None:
+    """A flush's slices and preparing take turns: a flush takes a fraction of a second every
+    ``row_flush_seconds``, and a burst coming meanwhile would find its customers unprepared."""
+    worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=100)
+    app, sink, unused = cast(Any, App()), cast(Any, Sink()), cast(Any, None)
+    runtime = Runtime(Settings(), app, unused, unused, worker.decider, sink, ModelHandle())
+    issued = [invoice_issued(customer=f"c{i}") for i in range(10)]
+    worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
+    runtime._flush = RowFlush([], worker.decider.clocks_now())
+    assert await runtime.prepare_slice() == 8
+    assert runtime._flush is not None and not runtime._flush.done
+    while runtime._flush is not None:
+        await runtime.flush_slice()
+    assert worker.decider.dirty == 0
+    assert await runtime.prepare_slice() == 2
