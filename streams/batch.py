@@ -46,7 +46,7 @@ from schemas.codec import DecodeError, decode_event
 from streams.agenda import EPOCH, Agendas
 from streams.customers import Customers
 from streams.emit import emit, refuse
-from streams.prepare import Ahead, ModelToken, Prepared, model_token
+from streams.prepare import CHAIN_WITHIN, Ahead, ModelToken, Prepared, copy_state, model_token
 from streams.records import CLOCK, Batch, Inbound
 from streams.rows import read_header
 
@@ -288,6 +288,9 @@ class PartitionedDecider:
                     ahead.retire(customers.cached(customer_id))  # freed when idle
                     state, after = prepared.state, prepared.after
                     self._store(partition, customer_id, state, after, applied=prepared.applied)
+                    if prepared.then is not None:  # its next release, prepared too
+                        ahead.keep(customer_id, prepared.then)
+                        self.stats["prepared_chained"] += 1
                 elif (state := customers.get(customer_id, partition)) is not None:
                     self._keep(partition, customer_id, advance(state, now, self.context), batch)
                 released += 1
@@ -310,15 +313,36 @@ class PartitionedDecider:
         if copy.next_wake() != wake or (copy.last_event_at or EPOCH) > wake:
             self.stats["prepared_refused"] += 1  # not a state the agenda knows: let it be
             return
+        prepared = self._advance_copy(copy, wake, partition, customer_id, applied, token)
+        if prepared is None:
+            return
+        after = prepared.after
+        if after is not None and after - wake <= CHAIN_WITHIN:  # why: streams.prepare
+            then = copy_state(prepared.state)
+            prepared.then = self._advance_copy(
+                then, after, partition, customer_id, dict(applied), token
+            )
+        self._ahead.keep(customer_id, prepared)
+
+    def _advance_copy(
+        self,
+        copy: CustomerState,
+        wake: datetime,
+        partition: int,
+        customer_id: str,
+        applied: dict[str, int],
+        token: ModelToken,
+    ) -> Prepared | None:
+        """``copy`` (consumed) advanced to ``wake`` as its release at that time would make
+        it, or ``None`` if that release could differ from a live one."""
         result = advance(copy, wake, self.context)
         if result.notices or result.state is None:
             self.stats["prepared_refused"] += 1  # notices are stamped with the release's clock
-            return
+            return None
         ready = Batch()
         emit(result, customer_id.encode(), ready, self.stats, wake)
         after = result.state.next_wake()
-        prepared = Prepared(wake, partition, result.state, applied, after, token, ready)
-        self._ahead.keep(customer_id, prepared)
+        return Prepared(wake, partition, result.state, applied, after, token, ready)
 
     def _keep(
         self,

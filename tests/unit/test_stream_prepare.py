@@ -72,6 +72,42 @@ def test_most_releases_are_served_from_prepared_results(
         assert stats["prepared_used"] >= 0.3 * stats["released"] > 0, stats
 
 
+def test_a_second_wake_within_a_day_is_prepared_with_the_first() -> None:
+    """Two invoices due a day apart: their ladder steps wake the customer on consecutive
+    mornings. With idle time only before the first (a replayed clock leaps past both in
+    milliseconds), the second release is the one prepared with the first, and sends and
+    keeps byte for byte what the live one does; an event between the two drops it."""
+    issued = [
+        invoice_issued(invoice="i1", due="2026-09-30"),
+        invoice_issued(invoice="i2", due="2026-10-01", at=datetime(2026, 9, 2, 9, tzinfo=UTC)),
+    ]
+    runs = []
+    for ahead, paid_between in ((0, False), (10, False), (0, True), (10, True)):
+        worker = Worker(
+            Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=ahead
+        )
+        worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
+        assert worker.decider.prepare(10) == (1 if ahead else 0)
+        first = worker.decider.agendas.wakes["c1"]
+        worker.apply(worker.decider.process([clock(first)]))
+        worker.apply(worker.decider.release())
+        second = worker.decider.agendas.wakes["c1"]
+        assert second - first == timedelta(days=1)
+        if paid_between:
+            paid = payment_received(amount=10000, invoice="i2", at=first + timedelta(hours=2))
+            paid = paid.model_copy(update={"event_id": "paid", "payment_id": "paid"})
+            worker.apply(worker.decider.process([inbound(paid, 2)]))
+        worker.apply(worker.decider.process([clock(second)]))
+        worker.apply(worker.decider.release())
+        runs.append(worker)
+    for plain, prepared in (runs[0:2], runs[2:4]):
+        assert prepared.sent == plain.sent and len(reminded(plain)) == 2
+        assert prepared.table == plain.table
+    chained, dropped = runs[1].decider.stats, runs[3].decider.stats
+    assert chained["prepared_chained"] == 1 and chained["prepared_used"] == 2, chained
+    assert dropped["prepared_dropped"] == 1 and dropped["prepared_used"] == 1, dropped
+
+
 def inbound(event: EventBase, offset: int) -> Inbound:
     return Inbound("events", 0, offset, event.customer_id.encode(), encode(event))
 
