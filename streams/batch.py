@@ -151,16 +151,18 @@ class PartitionedDecider:
         self._finish(batch, rows)
         return batch
 
-    def prepare(self, limit: int) -> int:
+    def prepare(self, limit: int, budget: float | None = None) -> int:
         """Prepare the releases of up to ``limit`` customers whose wakes come next (not due
         yet), so that releasing them later only swaps results in; return how many were taken
         up (0: nothing to do, or the store is full of earlier wakes). See :mod:`streams.prepare`.
 
         Meant for idle time, in small slices: the results are thrown away if the customer
-        changes first.
+        changes first. ``budget`` (seconds) also stops it once that much time is spent (after
+        one customer at least).
         """
         done = 0
         token = model_token(self.context.policy)
+        deadline = None if budget is None else time.perf_counter() + budget
         while done < limit:
             upcoming = self._ahead.next(self.agendas)
             if upcoming is None:
@@ -168,6 +170,8 @@ class PartitionedDecider:
             wake, partition, customer_id = upcoming
             self._prepare_one(wake, partition, customer_id, token)
             done += 1
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
         return done
 
     def has_due(self, until: Mapping[int, datetime] | None = None) -> bool:

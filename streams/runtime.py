@@ -38,8 +38,12 @@ RELEASE_BUDGET_S = 0.01
 06:00 burst waits for, at most, besides its own batch. A count bounded it while every customer
 cost ~0.5 ms; with prepared releases some cost fifty times less."""
 PREPARE_SLICE = 8
-"""Customers prepared ahead per turn of the lock (~0.4 ms each): what an event arriving while
-the worker prepares waits for."""
+"""Most customers prepared ahead per turn of the lock; :data:`PREPARE_BUDGET_S` bounds it."""
+PREPARE_BUDGET_S = 0.003
+"""Time a turn of preparing may take (and one customer more): what a record arriving while
+the worker prepares waits for. A count alone bounded it while a preparation cost ~0.4 ms;
+states of years of history, and a second step prepared with the first, made slices of eight
+take 9-13 ms, and a 06:00 crossing record waited that long before it could be decided."""
 HELD_MAX = 50_000
 """Most fetched records held unacknowledged for a row flush (bounds the memory and the work a
 crash redoes when events arrive faster than ``row_flush_seconds``): past it, a flush under way
@@ -185,6 +189,7 @@ class Runtime:
 
     async def prepare_slice(self) -> int:
         """Prepare the releases of up to :data:`PREPARE_SLICE` customers whose wakes come next
+        (for :data:`PREPARE_BUDGET_S` at most)
         (see :meth:`PartitionedDecider.prepare`); 0: nothing to do now. Never while some are
         due: releasing them goes first, and the background task is woken for them (a later
         batch, tick or release wakes the preparing again).
@@ -200,7 +205,7 @@ class Runtime:
             if self.decider.has_due():
                 self.work.set()
                 return 0
-            return self.decider.prepare(PREPARE_SLICE)
+            return self.decider.prepare(PREPARE_SLICE, budget=PREPARE_BUDGET_S)
 
     async def settle(self) -> list[Any]:
         """Write every held row now and return the messages it covers (before a rebalance or

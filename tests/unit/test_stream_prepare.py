@@ -199,6 +199,16 @@ def test_a_release_budget_stops_after_one_customer_once_spent() -> None:
     assert all(isinstance(s, CustomerState) for s in states)
 
 
+def test_a_prepare_budget_stops_after_one_customer_once_spent() -> None:
+    """Preparing, too, is bounded by time: a customer with years of history (and a second
+    step) costs many times a fresh one, and a record arriving meanwhile waits for the slice."""
+    worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=10)
+    issued = [invoice_issued(customer=f"c{i}") for i in range(3)]
+    worker.apply(worker.decider.process([inbound(e, n) for n, e in enumerate(issued)]))
+    assert [worker.decider.prepare(8, budget=0.0) for _ in range(4)] == [1, 1, 1, 0]
+    assert sorted(worker.decider._ahead.ready) == ["c0", "c1", "c2"]
+
+
 STUCK_AT = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 
 
