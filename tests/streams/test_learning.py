@@ -5,10 +5,18 @@ publishes versioned snapshots, every worker swaps them in, decisions carry the v
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
+import urllib.request
+from datetime import datetime
 from pathlib import Path
 
+import orjson
+
+from duewise.bootstrap import build_policy
 from duewise.learning import Learner
+from duewise.settings import Settings
+from engine.policies.learned import LearnedPolicy
 from models import load_snapshot
 from schemas.codec import decode_decision, decode_outcome
 from streams.follower import latest_snapshot
@@ -73,3 +81,73 @@ async def _wait_quiet(d: Deployment) -> list[bytes]:
                 return outcomes
         await asyncio.sleep(1)
     raise AssertionError("the learner never caught up with the outcomes")
+
+
+async def test_decisions_after_a_learned_model_arrives_all_carry_a_learned_model(
+    deploy: Deploy, tmp_path: Path
+) -> None:
+    """The stronger form of the swap: the log's first half is decided while the learner
+    learns from its outcomes; once the worker reports a model learned from examples, the
+    second half is produced, and every decision due in it names a learned model, never an
+    older one than the worker had swapped in before."""
+    log = simulated_log(tmp_path, customers=400, months=4, seed=2, policy="ladder")
+    lines = log.read_bytes().splitlines()
+    half = len(lines) // 2
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_bytes(b"\n".join(lines[:half]) + b"\n")
+    second.write_bytes(b"\n".join(lines[half:]) + b"\n")
+    split = datetime.fromisoformat(orjson.loads(lines[half])["occurred_at"])
+    port = 6396  # the health view's
+    d = deploy(policy="learned", seed=2, learner=True)
+    try:
+        await d.produce(first)
+        d.start(web_port=port)
+        await wait_until(lambda: _learned(_model_version(port)), 180, "a learned model swapped in")
+        swapped = _model_version(port)
+        await d.produce(second)
+        await wait_until(lambda: _quiet_after(d, split), 180, "the second half decided")
+    finally:
+        d.stop_all()
+    decisions = [decode_decision(raw) for raw in await read_topic(d.bootstrap, d.topics.audit, 4)]
+    policy = build_policy(Settings(policy="learned", seed=2))
+    assert isinstance(policy, LearnedPolicy)
+    later = [
+        x
+        for x in decisions
+        if x.decided_at >= split and not policy.in_holdout(x.customer_id)  # holdout: the ladder
+    ]
+    assert len(later) > 50
+    versions = {x.policy.model_version for x in later}
+    assert all(_learned(v) and _examples(v) >= _examples(swapped) for v in versions), (
+        swapped,
+        versions,
+    )
+
+
+def _model_version(port: int) -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
+            return json.load(r).get("model_version")
+    except OSError:
+        return None
+
+
+def _examples(version: str | None) -> int:
+    """Examples a model version counts (``p<pay examples>.c<churn examples>``)."""
+    return sum(int(part[1:]) for part in (version or "").split(".") if part[1:].isdigit())
+
+
+def _learned(version: str | None) -> bool:
+    return version is not None and _examples(version) > 0
+
+
+_last_count: dict[str, int] = {}
+
+
+async def _quiet_after(d: Deployment, split: datetime) -> bool:
+    """Decisions due in the second half exist and their number held still for a poll."""
+    raws = await read_topic(d.bootstrap, d.topics.audit, 4)
+    count = sum(1 for raw in raws if decode_decision(raw).decided_at >= split)
+    held = count > 0 and _last_count.get(d.name) == count
+    _last_count[d.name] = count
+    return held
