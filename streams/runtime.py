@@ -245,7 +245,13 @@ class Runtime:
 
     async def flush_slice(self) -> bool:
         """Write the next slice of the flush under way; acknowledge what it covers once its
-        last slice is on the broker. ``False`` when no flush is left to write."""
+        last slice is on the broker. ``False`` when no flush is left to write.
+
+        Rows are written only after every output sent before them is acknowledged; that wait
+        is done here, before the lock is taken, so a turn holds it for its own rows' round trip
+        only (measured: slices after a burst's release held it 10-29 ms, and the next 06:00
+        crossing record waited behind them)."""
+        await self.sink.delivered()
         async with self._turn("flush"):
             flush = self._flush
             if flush is None or self.app.should_stop:

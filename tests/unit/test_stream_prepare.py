@@ -284,6 +284,9 @@ class Sink:
     async def wait_outputs(self) -> None:
         pass
 
+    async def delivered(self) -> None:
+        pass
+
 
 async def test_the_runtime_prepares_in_slices_and_never_while_customers_are_due() -> None:
     worker = Worker(Settings(policy="ladder"), cache_size=100, inline=False, prepare_ahead=100)
