@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
 import gc
 import os
 import shutil
@@ -52,6 +51,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from bench.latency_math import latencies, slope_mb_per_min, write_raw
 from bench.paths import DATA
 from bench.stream_common import (
     PARTITIONS,
@@ -75,26 +75,6 @@ from bench.stream_input import ensure_log, event_time, load_log
 
 LOG = DATA / "sim-5000c-60m-s1.jsonl"
 TICK_S = 0.01
-
-
-def pct(values: list[float], q: float) -> float | None:
-    """The q-quantile (nearest rank) of ``values``, in ms."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
-
-
-def slope_mb_per_min(samples: list[tuple[float, float]]) -> float | None:
-    """Least-squares slope of (seconds, MB) samples, in MB per minute."""
-    if len(samples) < 3:
-        return None
-    n = len(samples)
-    mt = sum(t for t, _ in samples) / n
-    mm = sum(m for _, m in samples) / n
-    var = sum((t - mt) ** 2 for t, _ in samples)
-    cov = sum((t - mt) * (m - mm) for t, m in samples)
-    return round(cov / var * 60, 3) if var else None
 
 
 class Audit:
@@ -159,69 +139,6 @@ async def send_paced(
     return where, per
 
 
-def latencies(
-    rows: list[tuple[bytes, float, float, float]],
-    where: dict[bytes, int],
-    per: list[list[tuple[float, float, bytes]]],
-    skip_until: float,
-) -> dict[str, Any]:
-    """Attribute each decision to its releasing record and summarise (see module docstring)."""
-    times = [[at for at, _, _ in p] for p in per]
-    receipt: list[float] = []
-    stamped: list[float] = []
-    by_event: list[float] = []
-    by_clock: list[float] = []
-    unattributed = negative = 0
-    for key, decided, received, stamp in rows:
-        p = where.get(key)
-        idx = bisect.bisect_left(times[p], decided) if p is not None else -1
-        if p is None or idx >= len(times[p]):
-            unattributed += 1
-            continue
-        maker = _own_event(per[p], idx, decided, key)
-        if maker is not None and received < per[p][maker][1]:
-            maker = None  # received before its customer's record was sent: the clock made it
-        sent_at = per[p][idx if maker is None else maker][1]
-        if sent_at < skip_until:
-            continue
-        negative += received < sent_at
-        receipt.append(received - sent_at)
-        stamped.append(stamp - sent_at)
-        (by_event if maker is not None else by_clock).append(received - sent_at)
-    return {
-        "decisions": len(rows),
-        "measured": len(receipt),
-        "unattributed": unattributed,
-        "negative": negative,
-        "receipt_ms": _summary(receipt),
-        "broker_stamp_ms": _summary(stamped),
-        "made_by_their_event_ms": _summary(by_event) | {"count": len(by_event)},
-        "released_by_the_clock_ms": _summary(by_clock) | {"count": len(by_clock)},
-    }
-
-
-def _own_event(
-    records: list[tuple[float, float, bytes]], idx: int, decided: float, key: bytes
-) -> int | None:
-    """The index of the decision's own customer's record at exactly ``decided``, among the
-    partition's records from ``idx`` on that share that time, if there is one: the event
-    itself called for the decision. Many records share a time (a billing run issues thousands
-    of invoices at 05:00:00), so the first record at that time is not necessarily the maker;
-    attributing to it would count the time between the two sends as latency. Otherwise the
-    decision is a scheduled one (the 06:00 ladder) that time passing released, at ``idx``."""
-    for i in range(idx, len(records)):
-        at, _, rkey = records[i]
-        if at != decided:
-            return None
-        if rkey == key:
-            return i
-    return None
-
-
-def _summary(values: list[float]) -> dict[str, float | None]:
-    return {"p50": pct(values, 0.5), "p99": pct(values, 0.99), "max": pct(values, 1.0)}
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start the worker(s), send at the rate, sample RSS, measure; delete everything after."""
     log = args.log or ensure_log(LOG, months=60)
@@ -281,7 +198,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(workdir, ignore_errors=True)
     lat = latencies(audit.rows, where, per, t0 + args.skip_s)
     if args.raw:
-        _write_raw(Path(args.raw), audit.rows, where, per, t0)
+        write_raw(Path(args.raw), audit.rows, where, per, t0)
     after = [(t, m) for t, m in rss if t >= args.warm_s]
     mems = [m for _, m in rss]
     return {
@@ -341,25 +258,6 @@ def _owned(metrics: bytes | None) -> int:
         return 0
     rows = metrics.decode().splitlines()
     return sum(1 for r in rows if r.startswith("duewise_consumer_lag{") and '.events",' in r)
-
-
-def _write_raw(
-    path: Path,
-    rows: list[tuple[bytes, float, float, float]],
-    where: dict[bytes, int],
-    per: list[list[tuple[float, float, bytes]]],
-    t0: float,
-) -> None:
-    """The run's raw timings, for analysis beyond the summary: each decision (customer,
-    decided_at, receipt, broker stamp) and each partition's sent records (running max of
-    occurred_at, send time, customer); wall times relative to the first send."""
-    doc = {
-        "t0": t0,
-        "decisions": [(k.decode(), d, r - t0, s - t0) for k, d, r, s in rows],
-        "partition_of": {k.decode(): p for k, p in where.items()},
-        "sent": [[(at, now - t0, k.decode()) for at, now, k in p] for p in per],
-    }
-    path.write_bytes(orjson.dumps(doc))
 
 
 def main(argv: list[str] | None = None) -> int:
