@@ -46,7 +46,8 @@ from schemas.codec import DecodeError, decode_event
 from streams.agenda import EPOCH, Agendas
 from streams.customers import Customers
 from streams.emit import emit, refuse
-from streams.prepare import CHAIN_WITHIN, Ahead, ModelToken, Prepared, copy_state, model_token
+from streams.prepare import Ahead, model_token
+from streams.preparing import Preparer
 from streams.records import CLOCK, Batch, Inbound
 from streams.rows import read_header
 
@@ -80,6 +81,7 @@ class PartitionedDecider:
         self.stats: Counter[str] = Counter()
         self._ahead = Ahead(prepare_ahead, self.stats, prepare_horizon)
         """Releases prepared ahead of their time (:mod:`streams.prepare`, :meth:`prepare`)."""
+        self._preparer = Preparer(self.customers, self._ahead, self.stats)
 
     # --- partitions coming and going --------------------------------------------------------
     def adopt(self, rows: Iterable[tuple[bytes, bytes]]) -> int:
@@ -160,19 +162,7 @@ class PartitionedDecider:
         changes first. ``budget`` (seconds) also stops it once that much time is spent (after
         one customer at least).
         """
-        done = 0
-        token = model_token(self.context.policy)
-        deadline = None if budget is None else time.perf_counter() + budget
-        while done < limit:
-            upcoming = self._ahead.next(self.agendas)
-            if upcoming is None:
-                break
-            wake, partition, customer_id = upcoming
-            self._prepare_one(wake, partition, customer_id, token)
-            done += 1
-            if deadline is not None and time.perf_counter() >= deadline:
-                break
-        return done
+        return self._preparer.prepare(self.context, self.agendas, limit, budget)
 
     def has_due(self, until: Mapping[int, datetime] | None = None) -> bool:
         """Whether some customer's decision fell due by its partition's clock (and by
@@ -304,49 +294,6 @@ class PartitionedDecider:
                     return
         finally:
             self.stats["released"] += released
-
-    def _prepare_one(
-        self, wake: datetime, partition: int, customer_id: str, token: ModelToken
-    ) -> None:
-        """Advance a copy of the customer's state to ``wake`` and keep the result, unless it
-        could differ from the live release (see :mod:`streams.prepare`)."""
-        copied = self.customers.copy_of(customer_id, partition)
-        if copied is None:
-            return
-        copy, applied = copied
-        if copy.next_wake() != wake or (copy.last_event_at or EPOCH) > wake:
-            self.stats["prepared_refused"] += 1  # not a state the agenda knows: let it be
-            return
-        prepared = self._advance_copy(copy, wake, partition, customer_id, applied, token)
-        if prepared is None:
-            return
-        after = prepared.after
-        if after is not None and after - wake <= CHAIN_WITHIN:  # why: streams.prepare
-            then = copy_state(prepared.state)
-            prepared.then = self._advance_copy(
-                then, after, partition, customer_id, dict(applied), token
-            )
-        self._ahead.keep(customer_id, prepared)
-
-    def _advance_copy(
-        self,
-        copy: CustomerState,
-        wake: datetime,
-        partition: int,
-        customer_id: str,
-        applied: dict[str, int],
-        token: ModelToken,
-    ) -> Prepared | None:
-        """``copy`` (consumed) advanced to ``wake`` as its release at that time would make
-        it, or ``None`` if that release could differ from a live one."""
-        result = advance(copy, wake, self.context)
-        if result.notices or result.state is None:
-            self.stats["prepared_refused"] += 1  # notices are stamped with the release's clock
-            return None
-        ready = Batch()
-        emit(result, customer_id.encode(), ready, self.stats, wake)
-        after = result.state.next_wake()
-        return Prepared(wake, partition, result.state, applied, after, token, ready)
 
     def _keep(
         self,
