@@ -82,7 +82,7 @@ class BatchSender:
         for topic, key, value in records:
             count = counts.get(topic) or await self._count(producer, topic)
             where = (topic, self._partition(key, count))
-            lane = touched.get(where) or self._lanes.get(where)
+            lane = self._lanes.get(where)
             if lane is None:
                 lane = self._lanes[where] = _Lane()
             touched[where] = lane

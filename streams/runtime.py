@@ -188,9 +188,9 @@ class Runtime:
         return batch
 
     async def prepare_slice(self) -> int:
-        """Prepare the releases of up to :data:`PREPARE_SLICE` customers whose wakes come next
-        (for :data:`PREPARE_BUDGET_S` at most)
-        (see :meth:`PartitionedDecider.prepare`); 0: nothing to do now. Never while some are
+        """Prepare the releases of up to :data:`PREPARE_SLICE` customers whose wakes come next,
+        for :data:`PREPARE_BUDGET_S` at most (see :meth:`PartitionedDecider.prepare`); 0:
+        nothing to do now. Never while some are
         due: releasing them goes first, and the background task is woken for them (a later
         batch, tick or release wakes the preparing again).
 
