@@ -162,6 +162,21 @@ async def wait_healthy(port: int, proc: Any, timeout: float = 90) -> float:
     raise TimeoutError("worker not healthy")
 
 
+async def wait_split(ports: list[int], partitions: int, timeout: float = 120) -> None:
+    """Until every worker's ``/health/`` names partitions of its own and together they are
+    all of them: the group has settled, so no rebalance falls into a measured run."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        owned: list[list[int]] = []
+        for port in ports:
+            body = await asyncio.to_thread(http_get, port, "/health/", 2.0)
+            owned.append((orjson.loads(body).get("partitions") or []) if body else [])
+        if all(owned) and sorted(p for mine in owned for p in mine) == list(range(partitions)):
+            return
+        await asyncio.sleep(1)
+    raise TimeoutError("the workers did not split the partitions")
+
+
 async def prepare_topics(env: dict[str, str], audit_log_append: bool = True) -> None:
     """The worker's topics, the audit with ``LogAppendTime`` (the broker stamps receipt)."""
     from bench.stream_common import create_topics

@@ -69,6 +69,7 @@ from bench.stream_duewise import (
     start_worker,
     stop_worker,
     wait_healthy,
+    wait_split,
     worker_env,
 )
 from bench.stream_input import ensure_log, event_time, load_log
@@ -162,7 +163,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for port, proc in zip(ports, procs, strict=True):
             await wait_healthy(port, proc)
         if len(procs) > 1:
-            await wait_split(ports)
+            await wait_split(ports, PARTITIONS)
         ready_s = time.monotonic() - started
         audit, stop = Audit(args.bootstrap, f"{prefix}.audit"), asyncio.Event()
         consumer = asyncio.create_task(audit.run(stop))
@@ -238,26 +239,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "load_avg_at_end": os.getloadavg(),
     }
-
-
-async def wait_split(ports: list[int], timeout: float = 120) -> None:
-    """Until every worker reports lag for some input partitions and all of them are owned:
-    the group has settled, so no rebalance falls into the measured run."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        owned = [_owned(await asyncio.to_thread(http_get, port, "/metrics/")) for port in ports]
-        if all(owned) and sum(owned) == PARTITIONS:
-            return
-        await asyncio.sleep(1)
-    raise TimeoutError("the workers did not split the partitions")
-
-
-def _owned(metrics: bytes | None) -> int:
-    """Input partitions a worker reports lag for (the events topic's)."""
-    if metrics is None:
-        return 0
-    rows = metrics.decode().splitlines()
-    return sum(1 for r in rows if r.startswith("duewise_consumer_lag{") and '.events",' in r)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,7 +77,6 @@ class BatchSender:
         per batch appended to, in the order first appended to)."""
         producer = await self._started()
         futures: dict[int, Any] = {}
-        touched: dict[tuple[str, int], _Lane] = {}
         counts = self._partitions
         for topic, key, value in records:
             count = counts.get(topic) or await self._count(producer, topic)
@@ -85,7 +84,6 @@ class BatchSender:
             lane = self._lanes.get(where)
             if lane is None:
                 lane = self._lanes[where] = _Lane()
-            touched[where] = lane
             if lane.open is None:
                 lane.open = (producer.create_batch(), asyncio.get_running_loop().create_future())
             builder, done = lane.open
@@ -99,8 +97,7 @@ class BatchSender:
                         "not fit in an empty batch (the producer's max_batch_size)"
                     )
             futures.setdefault(id(done), done)
-        for where, lane in touched.items():
-            if lane.task is None:
+            if lane.task is None:  # runs once this call yields: later records still join
                 lane.task = asyncio.ensure_future(self._hand_over(producer, where, lane))
         return list(futures.values())
 

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from duewise.settings import Settings
 from streams.produce import ProduceSummary, produce_file
@@ -120,13 +121,18 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
         proc.wait(10)
 
 
-def owned_partitions(port: int) -> list[int]:
-    """The partitions a worker's ``/health/`` says it owns (none if it does not answer)."""
+def health(port: int) -> dict[str, Any]:
+    """A worker's ``/health/`` view (empty if it does not answer)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
-            return list(json.load(r)["partitions"])
+            return dict(json.load(r))
     except OSError:
-        return []
+        return {}
+
+
+def owned_partitions(port: int) -> list[int]:
+    """The partitions a worker's ``/health/`` says it owns (none if it does not answer)."""
+    return list(health(port).get("partitions", []))
 
 
 async def read_topic(bootstrap: str, topic: str, partitions: int) -> list[bytes]:

@@ -5,9 +5,7 @@ publishes versioned snapshots, every worker swaps them in, decisions carry the v
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from models import load_snapshot
 from schemas.codec import decode_decision, decode_outcome
 from streams.follower import latest_snapshot
 from streams.learner import OFFSET_HEADER
-from tests.streams.harness import Deploy, Deployment, read_topic, stop, wait_until
+from tests.streams.harness import Deploy, Deployment, health, read_topic, stop, wait_until
 from tests.streams.logs import simulated_log
 
 
@@ -105,7 +103,7 @@ async def test_decisions_after_a_learned_model_arrives_all_carry_a_learned_model
         await wait_until(lambda: _learned(_model_version(port)), 180, "a learned model swapped in")
         swapped = _model_version(port)
         await d.produce(second)
-        await wait_until(lambda: _quiet_after(d, split), 180, "the second half decided")
+        await wait_until(_Settled(d, split), 180, "the second half decided")
     finally:
         d.stop_all()
     decisions = [decode_decision(raw) for raw in await read_topic(d.bootstrap, d.topics.audit, 4)]
@@ -125,11 +123,8 @@ async def test_decisions_after_a_learned_model_arrives_all_carry_a_learned_model
 
 
 def _model_version(port: int) -> str | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
-            return json.load(r).get("model_version")
-    except OSError:
-        return None
+    version = health(port).get("model_version")
+    return None if version is None else str(version)
 
 
 def _examples(version: str | None) -> int:
@@ -141,13 +136,15 @@ def _learned(version: str | None) -> bool:
     return version is not None and _examples(version) > 0
 
 
-_last_count: dict[str, int] = {}
+class _Settled:
+    """Whether the decisions due in the second half exist and their number held still since
+    the last poll."""
 
+    def __init__(self, d: Deployment, split: datetime) -> None:
+        self.d, self.split, self.count = d, split, -1
 
-async def _quiet_after(d: Deployment, split: datetime) -> bool:
-    """Decisions due in the second half exist and their number held still for a poll."""
-    raws = await read_topic(d.bootstrap, d.topics.audit, 4)
-    count = sum(1 for raw in raws if decode_decision(raw).decided_at >= split)
-    held = count > 0 and _last_count.get(d.name) == count
-    _last_count[d.name] = count
-    return held
+    async def __call__(self) -> bool:
+        raws = await read_topic(self.d.bootstrap, self.d.topics.audit, 4)
+        count = sum(1 for raw in raws if decode_decision(raw).decided_at >= self.split)
+        held, self.count = count > 0 and count == self.count, count
+        return held
