@@ -190,9 +190,9 @@ class Runtime:
     async def prepare_slice(self) -> int:
         """Prepare the releases of up to :data:`PREPARE_SLICE` customers whose wakes come next,
         for :data:`PREPARE_BUDGET_S` at most (see :meth:`PartitionedDecider.prepare`); 0:
-        nothing to do now. Never while some are
-        due: releasing them goes first, and the background task is woken for them (a later
-        batch, tick or release wakes the preparing again).
+        nothing to do now. Never while some are due: releasing them goes first, and the
+        background task is woken for them (a later batch, tick or release wakes the preparing
+        again).
 
         A row flush under way does not stop it: its slices and these take turns. Preparing
         changes no live state (it advances copies), and a flush takes 0.2-0.6 s of turns every
