@@ -73,6 +73,7 @@ from bench.stream_duewise import (
     worker_env,
 )
 from bench.stream_input import ensure_log, event_time, load_log
+from bench.stream_oracle import plan_for, start_oracle
 
 LOG = DATA / "sim-5000c-60m-s1.jsonl"
 TICK_S = 0.01
@@ -158,12 +159,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         await prepare_topics(envs[0])
         started = time.monotonic()
-        for n, env in enumerate(envs):
-            procs.append(start_worker(env, workdir / f"worker{n}.log"))
-        for port, proc in zip(ports, procs, strict=True):
-            await wait_healthy(port, proc)
-        if len(procs) > 1:
-            await wait_split(ports, PARTITIONS)
+        if args.stage == "oracle":
+            ports = []  # no web endpoints: the drain below waits for quiet only
+            plan = await asyncio.to_thread(plan_for, [v for _, v, _ in messages])
+            procs.append(await start_oracle(args.bootstrap, prefix, workdir, plan))
+        else:
+            for n, env in enumerate(envs):
+                procs.append(start_worker(env, workdir / f"worker{n}.log"))
+            for port, proc in zip(ports, procs, strict=True):
+                await wait_healthy(port, proc)
+            if len(procs) > 1:
+                await wait_split(ports, PARTITIONS)
         ready_s = time.monotonic() - started
         audit, stop = Audit(args.bootstrap, f"{prefix}.audit"), asyncio.Event()
         consumer = asyncio.create_task(audit.run(stop))
@@ -189,7 +195,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 break
             await asyncio.sleep(1)
         lags = [lag_of(page) for page in pages]
-        lag_left = None if None in lags else sum(lag for lag in lags if lag is not None)
+        lag_left = None if None in lags or not lags else sum(lag for lag in lags if lag is not None)
         metrics = b"".join(page or b"" for page in pages)
         stop.set()
         await asyncio.gather(consumer, sampler)
@@ -205,8 +211,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "log": log.name,
+        "stage": args.stage,
         "rate": args.rate,
-        "workers": args.workers,
+        "workers": args.workers if args.stage == "duewise" else 0,
         "events": len(messages),
         "send_s": round(send_s, 1),
         "achieved_rate": round(len(messages) / send_s),
@@ -255,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", help="also write every decision's raw timings to this path")
     parser.add_argument(
         "--workers", type=int, default=1, help="worker processes sharing the partitions"
+    )
+    parser.add_argument(
+        "--stage",
+        choices=("duewise", "oracle"),
+        default="duewise",
+        help="oracle: the floor, decisions known in advance (bench/stream_oracle.py)",
     )
     args = parser.parse_args(argv)
     gc.collect()
