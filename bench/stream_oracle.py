@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench.paths import ROOT
 from bench.stream_common import PARTITIONS
+from bench.stream_stage import stage_parser, stop_on_signals
 from streams.app import COMPRESSION, ROW_BATCH_BYTES
 from streams.outputs import BatchSender, partition_of
 
@@ -121,20 +121,13 @@ async def serve(args: argparse.Namespace, plan: Plan, stop: asyncio.Event) -> in
 
 
 async def _main(args: argparse.Namespace) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    sent = await serve(args, read_plan(Path(args.plan)), stop)
+    sent = await serve(args, read_plan(Path(args.plan)), stop_on_signals())
     print(f"oracle: {sent} decisions handed over", flush=True)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The latency floor (benchmark stage).")
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--input", required=True)
-    parser.add_argument("--output", required=True)
+    parser = stage_parser("The latency floor (benchmark stage).")
     parser.add_argument("--plan", required=True, help="the decisions, from write_plan")
     parser.add_argument("--ready", required=True, help="touched once the input is assigned")
     return asyncio.run(_main(parser.parse_args(argv)))

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.stream_stage import StageSpec, SubprocessStage
+from bench.stream_stage import StageSpec, SubprocessStage, stage_parser, stop_on_signals
 
 #: Knobs: batches of up to 5,000 records; 256 KB producer batches (vs 16 KB: ~40 % less CPU).
 SETTINGS: dict[str, Any] = {
@@ -78,19 +77,12 @@ async def pass_through(
 
 
 async def _main(args: argparse.Namespace) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await pass_through(args.bootstrap, args.input, args.output, args.group, stop)
+    await pass_through(args.bootstrap, args.input, args.output, args.group, stop_on_signals())
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Raw aiokafka pass-through (benchmark stage).")
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--input", required=True)
-    parser.add_argument("--output", required=True)
+    parser = stage_parser("Raw aiokafka pass-through (benchmark stage).")
     parser.add_argument("--group", required=True)
     return asyncio.run(_main(parser.parse_args(argv)))
 

@@ -9,6 +9,7 @@ process so each has its own event loop, its own CPU account and can be SIGKILLed
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
@@ -33,6 +34,25 @@ from bench.stream_common import (
 POLL_S = 0.025
 STOP_GRACE_S = 20.0
 MIN_SPAN_MS = 250
+
+
+def stage_parser(description: str) -> argparse.ArgumentParser:
+    """The command line every stage process takes: the broker and its two topics."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--output", required=True)
+    return parser
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT: how a stage process is told to finish its batch and
+    exit (:meth:`SubprocessStage.stop` sends SIGTERM). Call it inside the running loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 @dataclass(frozen=True)
