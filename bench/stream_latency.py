@@ -33,6 +33,7 @@ Usage::
 
     .venv/bin/python -m bench.stream_latency --rate 1000 --seconds 60
     .venv/bin/python -m bench.stream_latency --rate 1000 --seconds 600 --out stream_memory.json
+    .venv/bin/python -m bench.stream_latency --rate 1000 --seconds 60 --stage oracle  # the floor
 """
 
 from __future__ import annotations

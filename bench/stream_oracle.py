@@ -8,9 +8,10 @@ reads the same input from the same broker and, like the worker in ``event`` cloc
 each partition's clock to the largest ``occurred_at`` it has read and releases every decision
 due by it; but the decisions are the embedded replay's, computed before the run and already
 encoded, so releasing costs a list walk. They go out through the worker's own hand-over
-(:class:`streams.outputs.BatchSender`, one record batch per partition, the outputs producer's
-acks, linger, codec and batch size). No engine, no state, no rows, no Faust. Any worker's
-latency on this machine is at least this one's.
+(:class:`streams.outputs.BatchSender`, one record batch per partition) on the worker's outputs
+producer (:func:`streams.app.outputs_producer`: its acks, linger, codec and batch size). No
+engine, no state, no rows, no Faust. Any worker's latency on this machine is at least this
+one's.
 
 Usage (started by ``bench.stream_latency --stage oracle``)::
 
@@ -30,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.paths import ROOT
 from bench.stream_common import PARTITIONS
 from bench.stream_stage import stage_parser, stop_on_signals
-from streams.app import COMPRESSION, ROW_BATCH_BYTES
+from duewise.settings import Settings
+from streams.app import outputs_producer
 from streams.outputs import BatchSender, partition_of
 
 READY_TIMEOUT_S = 60.0
@@ -47,7 +49,8 @@ in release order."""
 
 def make_plan(audit: list[bytes], partitions: int = PARTITIONS) -> Plan:
     """The replay's audit records, each in its customer's partition, ordered by ``decided_at``
-    (the replay's order among equals, as the worker's due order is per customer)."""
+    (a stable sort: equal times keep the replay's order, so a customer's decisions keep
+    theirs)."""
     plan: Plan = [[] for _ in range(partitions)]
     for value in audit:
         doc = orjson.loads(value)
@@ -80,16 +83,7 @@ async def serve(args: argparse.Namespace, plan: Plan, stop: asyncio.Event) -> in
     how many were handed over."""
     consumer = AIOKafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False)
     await consumer.start()
-    sender = BatchSender(
-        lambda: AIOKafkaProducer(
-            bootstrap_servers=args.bootstrap,
-            acks="all",
-            linger_ms=1,
-            compression_type=COMPRESSION,
-            max_batch_size=ROW_BATCH_BYTES,
-            max_request_size=4 * ROW_BATCH_BYTES,
-        )
-    )
+    sender = BatchSender(outputs_producer(Settings(broker=f"kafka://{args.bootstrap}")))
     clocks = [float("-inf")] * len(plan)
     taken = [0] * len(plan)
     sent = 0
