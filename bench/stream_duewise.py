@@ -81,7 +81,7 @@ def settings_of(env: dict[str, str]) -> Any:
 
 
 def start_worker(env: dict[str, str], log: Path, argv: list[str] | None = None) -> Any:
-    """``duewise worker`` as a process (``argv`` replaces the command, e.g. for cProfile)."""
+    """``duewise worker`` as a process (``argv`` replaces the command: cProfile, the oracle)."""
     with log.open("ab") as out:
         return subprocess.Popen(
             argv or [str(DUEWISE), "worker", "--loglevel", "warning"],

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import time
 from datetime import datetime
@@ -33,8 +31,9 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.paths import ROOT
 from bench.stream_common import PARTITIONS
+from bench.stream_duewise import start_worker
+from bench.stream_input import replay_decisions
 from bench.stream_stage import stage_parser, stop_on_signals
 from duewise.settings import Settings
 from streams.app import outputs_producer
@@ -134,14 +133,8 @@ async def start_oracle(bootstrap: str, prefix: str, workdir: Path, plan: Plan) -
     write_plan(plan, plan_path)
     argv = ["--bootstrap", bootstrap, "--input", f"{prefix}.events"]
     argv += ["--output", f"{prefix}.audit", "--plan", str(plan_path), "--ready", str(ready)]
-    with (workdir / "oracle.log").open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.stream_oracle", *argv],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", "bench.stream_oracle", *argv]
+    proc = start_worker({}, workdir / "oracle.log", command)  # the same process set-up
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not ready.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -154,8 +147,6 @@ async def start_oracle(bootstrap: str, prefix: str, workdir: Path, plan: Plan) -
 def plan_for(values: list[bytes]) -> Plan:
     """The plan of the embedded replay's decisions on ``values`` (the worker's, byte for byte:
     the broker equivalence tests prove it)."""
-    from bench.stream_input import replay_decisions
-
     return make_plan(list(replay_decisions(values).values()))
 
 
